@@ -1,0 +1,152 @@
+"""Reads of the catalog, scoped by who is asking, with everything a page needs prefetched."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+
+from alliance.catalog.errors import UnknownChannel
+from alliance.catalog.models import (
+    Category,
+    Channel,
+    Product,
+    ProductImage,
+    ProductVariant,
+    VariantChannelPrice,
+)
+from alliance.search.backends import get_backend
+from alliance.villages.permissions import producer_scope
+
+
+def product_visible_queryset(user: Any) -> QuerySet[Product]:
+    """Published products for everyone; drafts only for those who may manage them."""
+    published = Q(status=Product.Status.PUBLISHED)
+    scope = producer_scope(user)
+    if scope is None:
+        return Product.objects.all()
+    from alliance.villages.models import Producer
+
+    managed = Producer.objects.filter(scope).values("pk")
+    return Product.objects.filter(published | Q(producer_id__in=managed))
+
+
+def product_managed_queryset(user: Any) -> QuerySet[Product]:
+    scope = producer_scope(user)
+    if scope is None:
+        return Product.objects.all()
+    from alliance.villages.models import Producer
+
+    return Product.objects.filter(producer_id__in=Producer.objects.filter(scope).values("pk"))
+
+
+def channel_get(slug: str) -> Channel:
+    try:
+        return Channel.objects.get(slug=slug, is_active=True)
+    except Channel.DoesNotExist:
+        raise UnknownChannel(f"There is no channel {slug!r}.", field="channel") from None
+
+
+def with_page_relations(queryset: QuerySet[Product]) -> QuerySet[Product]:
+    """Everything a product card or page shows, in a fixed number of queries."""
+    return queryset.select_related("category", "producer__village__town").prefetch_related(
+        Prefetch("images", queryset=ProductImage.objects.prefetch_related("thumbnails")),
+        Prefetch(
+            "variants",
+            queryset=ProductVariant.objects.prefetch_related(
+                Prefetch("prices", queryset=VariantChannelPrice.objects.select_related("channel"))
+            ),
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class ProductFilter:
+    search: str | None = None
+    category_ids: list[int] = field(default_factory=list)
+    village_ids: list[int] = field(default_factory=list)
+    producer_ids: list[int] = field(default_factory=list)
+    price_min: Decimal | None = None
+    price_max: Decimal | None = None
+    status: str | None = None
+
+
+class ProductSort:
+    NAME = "name"
+    PRICE = "price"
+    NEWEST = "newest"
+
+
+def category_descendant_ids(category_ids: list[int]) -> list[int]:
+    """The categories and all their descendants (the tree is small: one query per level)."""
+    found = set(category_ids)
+    frontier = set(category_ids)
+    while frontier:
+        children = set(Category.objects.filter(parent_id__in=frontier).values_list("pk", flat=True))
+        frontier = children - found
+        found |= children
+    return sorted(found)
+
+
+def product_list(
+    *,
+    user: Any,
+    channel: Channel | None,
+    filters: ProductFilter,
+    sort_by: str = ProductSort.NEWEST,
+    descending: bool = False,
+) -> QuerySet[Product]:
+    qs = product_visible_queryset(user)
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    if filters.category_ids:
+        qs = qs.filter(category_id__in=category_descendant_ids(filters.category_ids))
+    if filters.village_ids:
+        qs = qs.filter(producer__village_id__in=filters.village_ids)
+    if filters.producer_ids:
+        qs = qs.filter(producer_id__in=filters.producer_ids)
+    if filters.price_min is not None or filters.price_max is not None:
+        prices = VariantChannelPrice.objects.filter(variant__product_id=OuterRef("pk"))
+        if channel is not None:
+            prices = prices.filter(channel=channel)
+        if filters.price_min is not None:
+            prices = prices.filter(price__gte=filters.price_min)
+        if filters.price_max is not None:
+            prices = prices.filter(price__lte=filters.price_max)
+        qs = qs.filter(Exists(prices))
+    if channel is not None:
+        # Only products that have a price in the channel are sold there.
+        qs = qs.filter(
+            Exists(
+                VariantChannelPrice.objects.filter(
+                    variant__product_id=OuterRef("pk"), channel=channel, is_available=True
+                )
+            )
+        )
+    if filters.search:
+        qs = get_backend().filter_products(qs, filters.search)
+    return _sorted(qs, channel=channel, sort_by=sort_by, descending=descending)
+
+
+def _sorted(
+    qs: QuerySet[Product], *, channel: Channel | None, sort_by: str, descending: bool
+) -> QuerySet[Product]:
+    sign = "-" if descending else ""
+    if sort_by == ProductSort.NAME:
+        return qs.order_by(f"{sign}name", f"{sign}id")
+    if sort_by == ProductSort.PRICE:
+        prices = VariantChannelPrice.objects.filter(variant__product_id=OuterRef("pk"))
+        if channel is not None:
+            prices = prices.filter(channel=channel)
+        lowest = Subquery(prices.order_by("price").values("price")[:1])
+        qs = qs.annotate(lowest_price=lowest)
+        key = (
+            F("lowest_price").desc(nulls_last=True)
+            if descending
+            else F("lowest_price").asc(nulls_last=True)
+        )
+        return qs.order_by(key, f"{sign}id")
+    # newest first by default; descending=True flips it to oldest first
+    return qs.order_by("created_at" if descending else "-created_at", "id" if descending else "-id")

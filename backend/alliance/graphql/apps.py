@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class GraphQLConfig(AppConfig):
+    name = "alliance.graphql"
+    label = "alliance_graphql"

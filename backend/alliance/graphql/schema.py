@@ -1,0 +1,20 @@
+"""The API schema: composes each domain's queries and mutations."""
+
+import graphene
+
+from alliance.graphql.accounts.mutations import AccountMutations
+from alliance.graphql.accounts.queries import AccountQueries
+from alliance.graphql.catalog.mutations.root import CatalogMutations
+from alliance.graphql.catalog.queries import CatalogQueries
+from alliance.graphql.villages.queries import VillageQueries
+
+
+class Query(AccountQueries, VillageQueries, CatalogQueries, graphene.ObjectType):
+    node = graphene.relay.Node.Field()
+
+
+class Mutation(AccountMutations, CatalogMutations, graphene.ObjectType):
+    pass
+
+
+schema = graphene.Schema(query=Query, mutation=Mutation)

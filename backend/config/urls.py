@@ -1,0 +1,15 @@
+from alliance.graphql.views import graphql_view
+from django.conf import settings
+from django.contrib import admin
+from django.urls import path
+from django.views.static import serve
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("graphql/", graphql_view, name="graphql"),
+]
+if settings.DEBUG or settings.DEMO_MODE:
+    # Media from the local folder for the zero-setup demo; production serves it elsewhere.
+    urlpatterns.append(
+        path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}, name="media")
+    )
