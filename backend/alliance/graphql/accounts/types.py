@@ -8,7 +8,7 @@ from graphene_django import DjangoObjectType
 from alliance.accounts.models import Role, User
 from alliance.graphql.villages.types import ProducerType, VillageType
 
-RoleEnum = graphene.Enum.from_enum(Role, description="What a user may do.")
+RoleEnum = graphene.Enum.from_enum(Role, name="Role", description="What a user may do.")
 
 
 class UserType(DjangoObjectType):

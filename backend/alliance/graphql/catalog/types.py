@@ -20,8 +20,12 @@ from alliance.graphql.core.pagination import CountableConnection
 from alliance.graphql.core.scalars import Money, Weight, money, weight
 from alliance.graphql.villages.types import ProducerType, VillageType
 
-ProductStatusEnum = graphene.Enum.from_enum(Product.Status, description="Listing status.")
-SoldByEnum = graphene.Enum.from_enum(ProductVariant.SoldBy, description="How a variant is counted.")
+ProductStatusEnum = graphene.Enum.from_enum(
+    Product.Status, name="ProductStatus", description="Listing status."
+)
+SoldByEnum = graphene.Enum.from_enum(
+    ProductVariant.SoldBy, name="SoldBy", description="How a variant is counted."
+)
 
 
 def _absolute(info: graphene.ResolveInfo, url: str) -> str:

@@ -8,6 +8,7 @@ from alliance.graphql.core.ids import InvalidId, decode_id, decode_ids
 from alliance.graphql.core.pagination import connection_args, paginate
 from alliance.graphql.villages.types import (
     ProducerConnection,
+    ProducerKindEnum,
     ProducerType,
     VillageConnection,
     VillageType,
@@ -18,7 +19,7 @@ from alliance.villages.selectors import village_list_queryset
 
 class ProducerFilterInput(graphene.InputObjectType):
     villages = graphene.List(graphene.NonNull(graphene.ID))
-    kind = graphene.String()
+    kind = ProducerKindEnum()
     search = graphene.String()
 
 
@@ -74,7 +75,7 @@ class VillageQueries(graphene.ObjectType):
                     village_id__in=decode_ids(filter["villages"], "Village", field="villages")
                 )
             if filter.get("kind"):
-                qs = qs.filter(kind=filter["kind"])
+                qs = qs.filter(kind=getattr(filter["kind"], "value", filter["kind"]))
             if filter.get("search"):
                 qs = qs.filter(name__icontains=filter["search"].strip())
         return paginate(qs, ProducerConnection, first=first, after=after)

@@ -19,6 +19,7 @@ class TownType(DjangoObjectType):
 
 class VillageType(DjangoObjectType):
     town = graphene.Field(TownType, required=True)
+    kind = graphene.Field(lambda: VillageKindEnum, required=True)
     producers = graphene.List(graphene.NonNull(lambda: ProducerType), required=True)
 
     class Meta:
@@ -26,6 +27,10 @@ class VillageType(DjangoObjectType):
         name = "Village"
         fields = ("code", "name", "kind", "story", "town", "producers")
         interfaces = (graphene.relay.Node,)
+
+    @staticmethod
+    def resolve_kind(root: Village, info: graphene.ResolveInfo) -> str:
+        return root.kind
 
     @staticmethod
     def resolve_town(root: Village, info: graphene.ResolveInfo) -> Any:
@@ -41,14 +46,27 @@ class VillageConnection(CountableConnection):
         node = VillageType
 
 
+ProducerKindEnum = graphene.Enum.from_enum(
+    Producer.Kind, name="ProducerKind", description="Kind of producer."
+)
+VillageKindEnum = graphene.Enum.from_enum(
+    Village.Kind, name="VillageKind", description="Village or community."
+)
+
+
 class ProducerType(DjangoObjectType):
     village = graphene.Field(VillageType, required=True)
+    kind = ProducerKindEnum(required=True)
 
     class Meta:
         model = Producer
         name = "Producer"
         fields = ("name", "kind", "description", "village")
         interfaces = (graphene.relay.Node,)
+
+    @staticmethod
+    def resolve_kind(root: Producer, info: graphene.ResolveInfo) -> str:
+        return root.kind
 
     @staticmethod
     def resolve_village(root: Producer, info: graphene.ResolveInfo) -> Any:
