@@ -143,7 +143,8 @@ def test_search_ignores_punctuation_and_case(gql):
     ProductFactory(name="Organic 土蜂蜜（500g）")
     for q in ["organic", "ORGANIC 土蜂", "500g", "蜂蜜（"]:
         found = gql.data(
-            "query($q: String) { products(first: 5, filter: {search: $q}) { edges { node { name } } } }",
+            "query($q: String) { products(first: 5, filter: {search: $q}) "
+            "{ edges { node { name } } } }",
             {"q": q},
         )["products"]["edges"]
         assert len(found) == 1, q
