@@ -167,7 +167,8 @@ def build(n: int) -> None:
         for start in range(0, len(rows), 5000):
             chunk = rows[start : start + 5000]
             cursor.executemany(
-                "UPDATE catalog_product SET search_vector = array_to_tsvector(%s::text[]) WHERE id = %s",
+                "UPDATE catalog_product SET search_vector = array_to_tsvector(%s::text[]) "
+                "WHERE id = %s",
                 [(document_lexemes(name), pk) for pk, name in chunk],
             )
         cursor.execute("ANALYZE catalog_product")
