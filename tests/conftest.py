@@ -4,8 +4,9 @@ import json
 from typing import Any
 
 import pytest
-from alliance.accounts.jwt import create_access_token
 from django.test import Client
+
+from alliance.accounts.jwt import create_access_token
 
 
 class GraphQLClient:

@@ -1,8 +1,9 @@
-from alliance.graphql.views import graphql_view
 from django.conf import settings
 from django.contrib import admin
 from django.urls import path
 from django.views.static import serve
+
+from alliance.graphql.views import graphql_view
 
 urlpatterns = [
     path("admin/", admin.site.urls),

@@ -1,7 +1,7 @@
 import pytest
-from alliance.catalog.models import Product
 from graphql_relay import to_global_id
 
+from alliance.catalog.models import Product
 from tests.backend.factories.accounts import operator_of
 from tests.backend.factories.catalog import ProductFactory, priced_variant
 

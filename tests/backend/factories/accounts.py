@@ -1,4 +1,5 @@
 import factory
+
 from alliance.accounts.models import Role, User
 
 PASSWORD = "correct-horse-battery-staple"

@@ -1,10 +1,10 @@
 from decimal import Decimal
 
 import factory
-from alliance.catalog.models import Category, Channel, Product, ProductVariant, VariantChannelPrice
-from alliance.search.backends import vector_expression
 from django.utils import timezone
 
+from alliance.catalog.models import Category, Channel, Product, ProductVariant, VariantChannelPrice
+from alliance.search.backends import vector_expression
 from tests.backend.factories.villages import ProducerFactory
 
 

@@ -1,4 +1,5 @@
 import factory
+
 from alliance.villages.models import Producer, Town, Village
 
 
