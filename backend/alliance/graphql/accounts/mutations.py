@@ -1,5 +1,0 @@
-import graphene
-
-
-class AccountMutations(graphene.ObjectType):
-    pass
