@@ -56,7 +56,7 @@ def decode_token(token: str, *, expected_type: str) -> tuple[dict[str, Any], Use
     except jwt.PyJWTError:
         raise InvalidToken("The token is invalid.", field="token") from None
     if payload.get("type") != expected_type:
-        raise InvalidToken(f"This is not an {expected_type} token.", field="token")
+        raise InvalidToken(f"This is not a token of type {expected_type!r}.", field="token")
     try:
         user = User.objects.get(pk=int(payload["sub"]), is_active=True)
     except (User.DoesNotExist, KeyError, ValueError):

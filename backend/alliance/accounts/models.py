@@ -4,6 +4,7 @@ from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 
 from alliance.core.models import BaseModel
 
@@ -63,6 +64,7 @@ class User(BaseModel, AbstractBaseUser, PermissionsMixin):
 
     class Meta:
         constraints = [
+            models.UniqueConstraint(Lower("email"), name="user_email_unique_case_insensitive"),
             models.UniqueConstraint(
                 fields=["village"],
                 condition=Q(role="secretary"),
