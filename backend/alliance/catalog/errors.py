@@ -19,3 +19,11 @@ class ImageTooLarge(CatalogError):
 
 class UnknownChannel(CatalogError):
     code = "UNKNOWN_CHANNEL"
+
+
+class ImageTooManyPixels(CatalogError):
+    code = "IMAGE_TOO_MANY_PIXELS"
+
+
+class TooManyImages(CatalogError):
+    code = "TOO_MANY_IMAGES"
