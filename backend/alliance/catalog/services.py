@@ -130,7 +130,8 @@ def product_update(
 @transaction.atomic
 def product_delete(*, actor: Any, product_id: int) -> None:
     product = _lock_product(actor, product_id)
-    images = list(product.images.prefetch_related("thumbnails"))
+    # Locking the images waits for a running thumbnail task, so its files are deleted too.
+    images = list(product.images.select_for_update().prefetch_related("thumbnails"))
     product.delete()
     from alliance.catalog.images import delete_image_files
 
