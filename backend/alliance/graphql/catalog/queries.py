@@ -9,7 +9,6 @@ from alliance.catalog.models import Category
 from alliance.catalog.selectors import (
     ProductFilter,
     ProductSort,
-    channel_get,
     product_list,
     product_visible_queryset,
     with_page_relations,
@@ -19,6 +18,7 @@ from alliance.graphql.catalog.types import (
     ProductConnection,
     ProductStatusEnum,
     ProductType,
+    channel_by_slug,
 )
 from alliance.graphql.core.context import get_user
 from alliance.graphql.core.ids import InvalidId, decode_id, decode_ids
@@ -110,7 +110,7 @@ class CatalogQueries(graphene.ObjectType):
         first: int | None = None,
         after: str | None = None,
     ) -> Any:
-        channel_obj = channel_get(channel) if channel else None
+        channel_obj = channel_by_slug(info, channel) if channel else None
         sort_field = ProductSort.NEWEST
         descending = False
         if sort_by:

@@ -5,6 +5,7 @@ from typing import Any
 import graphene
 from graphene_django import DjangoObjectType
 
+from alliance.catalog.errors import UnknownChannel
 from alliance.catalog.models import (
     Category,
     Channel,
@@ -78,6 +79,22 @@ def _category_tree(info: graphene.ResolveInfo) -> dict[int, Category]:
     return cached
 
 
+def request_channels(info: graphene.ResolveInfo) -> dict[int, Channel]:
+    """Every channel (two rows), loaded once per request; prices refer to them by id."""
+    cached = getattr(info.context, "_channels", None)
+    if cached is None:
+        cached = {c.pk: c for c in Channel.objects.all()}
+        info.context._channels = cached
+    return cached
+
+
+def channel_by_slug(info: graphene.ResolveInfo, slug: str) -> Channel:
+    for channel in request_channels(info).values():
+        if channel.slug == slug and channel.is_active:
+            return channel
+    raise UnknownChannel(f"There is no channel {slug!r}.", field="channel")
+
+
 class ChannelPriceType(graphene.ObjectType):
     channel = graphene.String(required=True, description="Channel slug: online or base.")
     price = graphene.Field(Money, required=True)
@@ -88,16 +105,19 @@ class ChannelPriceType(graphene.ObjectType):
 
     @staticmethod
     def resolve_channel(root: VariantChannelPrice, info: graphene.ResolveInfo) -> str:
-        return root.channel.slug
+        return request_channels(info)[root.channel_id].slug
 
     @staticmethod
     def resolve_price(root: VariantChannelPrice, info: graphene.ResolveInfo) -> Any:
         return money(root.price)
 
 
-def _price_in(variant: ProductVariant, channel_slug: str) -> VariantChannelPrice | None:
+def _price_in(
+    info: graphene.ResolveInfo, variant: ProductVariant, channel_slug: str
+) -> VariantChannelPrice | None:
+    channels = request_channels(info)
     for p in variant.prices.all():  # prefetched by the selector
-        if p.channel.slug == channel_slug:
+        if channels[p.channel_id].slug == channel_slug:
             return p
     return None
 
@@ -144,7 +164,7 @@ class ProductVariantType(DjangoObjectType):
 
     @staticmethod
     def resolve_price(root: ProductVariant, info: graphene.ResolveInfo, channel: str) -> Any:
-        p = _price_in(root, channel)
+        p = _price_in(info, root, channel)
         return money(p.price) if p and p.is_available else None
 
 
@@ -242,7 +262,7 @@ class ProductType(DjangoObjectType):
 
     @staticmethod
     def resolve_category(root: Product, info: graphene.ResolveInfo) -> Category:
-        return root.category
+        return _category_tree(info)[root.category_id]
 
     @staticmethod
     def resolve_producer(root: Product, info: graphene.ResolveInfo) -> Any:
@@ -272,7 +292,7 @@ class ProductType(DjangoObjectType):
         prices = [
             p.price
             for v in root.variants.all()
-            if (p := _price_in(v, channel)) is not None and p.is_available
+            if (p := _price_in(info, v, channel)) is not None and p.is_available
         ]
         return money(min(prices)) if prices else None
 
