@@ -61,6 +61,7 @@ class AllianceGraphQLView(FileUploadGraphQLView):
             variable_values=variables,
             operation_name=operation_name,
             middleware=self.get_middleware(request),
+            hide_suggestions=not settings.DEBUG,  # variable coercion suggests names too
         )
 
 

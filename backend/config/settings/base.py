@@ -119,10 +119,15 @@ GRAPHENE = {
     "RELAY_CONNECTION_ENFORCE_FIRST_OR_LAST": False,
 }
 GRAPHQL_INTROSPECTION = env_bool("GRAPHQL_INTROSPECTION", default=DEBUG)
-GRAPHQL_MAX_DEPTH = env_int("GRAPHQL_MAX_DEPTH", 12)
+# Query limits (alliance.graphql.core.validators). Depth: the deepest real query is 7
+# (products { edges { node { producer { village { town { name } } } } } }), plus 2. Fields:
+# the largest real query selects 40, GraphiQL's introspection 229; 250 copies of one field
+# validate in ~40 ms.
+GRAPHQL_MAX_DEPTH = env_int("GRAPHQL_MAX_DEPTH", 9)
 GRAPHQL_MAX_ALIASES = env_int("GRAPHQL_MAX_ALIASES", 30)
 GRAPHQL_MAX_ROOT_FIELDS = env_int("GRAPHQL_MAX_ROOT_FIELDS", 10)
 GRAPHQL_MAX_COST = env_int("GRAPHQL_MAX_COST", 50_000)
+GRAPHQL_MAX_FIELDS = env_int("GRAPHQL_MAX_FIELDS", 250)
 
 # Celery: Redis in production; in the zero-setup default tasks run in-process (eager).
 REDIS_URL = env_str("REDIS_URL")
