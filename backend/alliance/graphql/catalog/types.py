@@ -29,9 +29,16 @@ SoldByEnum = graphene.Enum.from_enum(
 )
 
 
-def _absolute(info: graphene.ResolveInfo, url: str) -> str:
+def _media_url(info: graphene.ResolveInfo, file: Any) -> str:
+    """Absolute URL of a stored file; the host part is worked out once per request."""
     request = info.context
-    return request.build_absolute_uri(url) if hasattr(request, "build_absolute_uri") else url
+    base = getattr(request, "_media_base_url", None)
+    if base is None:
+        base = (
+            request.build_absolute_uri("/")[:-1] if hasattr(request, "build_absolute_uri") else ""
+        )
+        request._media_base_url = base
+    return base + file.url
 
 
 class ChannelType(DjangoObjectType):
@@ -178,7 +185,7 @@ class ThumbnailType(DjangoObjectType):
 
     @staticmethod
     def resolve_url(root: ProductThumbnail, info: graphene.ResolveInfo) -> str:
-        return _absolute(info, root.file.url)
+        return _media_url(info, root.file)
 
 
 class ProductImageType(DjangoObjectType):
@@ -203,7 +210,7 @@ class ProductImageType(DjangoObjectType):
 
     @staticmethod
     def resolve_url(root: ProductImage, info: graphene.ResolveInfo) -> str:
-        return _absolute(info, root.image.url)
+        return _media_url(info, root.image)
 
     @staticmethod
     def resolve_thumbnails(
