@@ -8,7 +8,7 @@ from django.core.checks import Error, Tags, register
 def check_demo_mode(app_configs, **kwargs):  # type: ignore[no-untyped-def]
     """Demo mode (demo payments, demo media serving) never runs with DEBUG off in production."""
     errors = []
-    if settings.DEMO_MODE and not settings.DEBUG and not getattr(settings, "DEMO_ALLOWED", False):
+    if settings.DEMO_MODE and not settings.DEBUG:
         errors.append(
             Error(
                 "DEMO_MODE is on while DEBUG is off.",
