@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "alliance.accounts",
     "alliance.villages",
     "alliance.catalog",
+    "alliance.inventory",
     "alliance.search",
     "alliance.graphql",
 ]
