@@ -1,0 +1,5 @@
+import graphene
+
+
+class InventoryMutations(graphene.ObjectType):
+    pass

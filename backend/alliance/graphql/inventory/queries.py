@@ -1,0 +1,5 @@
+import graphene
+
+
+class InventoryQueries(graphene.ObjectType):
+    pass
