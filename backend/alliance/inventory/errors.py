@@ -27,3 +27,39 @@ class WrongWarehouse(InventoryError):
 
 class TransferNotInTransit(InventoryError):
     code = "TRANSFER_NOT_IN_TRANSIT"
+
+
+class ReasonRequired(InventoryError):
+    code = "REASON_REQUIRED"
+
+
+class LotRequired(InventoryError):
+    code = "LOT_REQUIRED"
+
+
+class InvalidLotDates(InventoryError):
+    code = "INVALID_LOT_DATES"
+
+
+class LotCodeConflict(InventoryError):
+    code = "LOT_CODE_CONFLICT"
+
+
+class CountBelowAllocated(InventoryError):
+    code = "COUNT_BELOW_ALLOCATED"
+
+
+class DuplicateLine(InventoryError):
+    code = "DUPLICATE_LINE"
+
+
+class UnknownVariant(InventoryError):
+    code = "UNKNOWN_VARIANT"
+
+
+class UnknownChannel(InventoryError):
+    code = "UNKNOWN_CHANNEL"
+
+
+class ReferenceRequired(InventoryError):
+    code = "REFERENCE_REQUIRED"
