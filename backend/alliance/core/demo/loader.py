@@ -3,7 +3,8 @@
 Every run plans the same county (fixed seed) and inserts only what is missing, looked up by
 natural keys: towns and villages by division code, producers by (village, name), products by
 their variants' SKUs (DEMO-0001-1, ...), photos by "this demo product has none", logins by
-e-mail. So a second run inserts nothing, and a run after a partial deletion fills the gaps.
+e-mail, stock history by "this demo variant has no lot" (alliance.core.demo.inventory). So a
+second run inserts nothing, and a run after a partial deletion fills the gaps.
 Rows that already exist and are not demo data (a real town with the same code, a real account
 with a demo e-mail address) are used or left alone, never changed.
 
@@ -38,10 +39,17 @@ from alliance.catalog.models import (
     VariantChannelPrice,
 )
 from alliance.core.demo.county import CountyPlan, plan_county
+from alliance.core.demo.inventory import (
+    demo_inventory_totals,
+    ensure_demo_inventory,
+    inventory_reset,
+    inventory_reset_blockers,
+)
 from alliance.core.demo.logins import ensure_demo_logins
 from alliance.core.demo.photos import HEIGHT, WIDTH, product_photo
 from alliance.core.demo.products import ProductPlan, plan_products
 from alliance.core.errors import DomainError
+from alliance.inventory.warehouses import warehouses_ensure_for_villages
 from alliance.search.backends import vector_expression
 from alliance.villages.models import Producer, Town, Village
 
@@ -204,6 +212,7 @@ def _ensure_products(
                     description=plan.description,
                     origin=plan.origin,
                     status=Product.Status.PUBLISHED if plan.published else Product.Status.DRAFT,
+                    tracks_lots=plan.tracks_lots,
                     published_at=(
                         now - timedelta(days=plan.published_days_ago) if plan.published else None
                     ),
@@ -335,6 +344,7 @@ def _totals() -> dict[str, int]:
         "photos": ProductImage.objects.filter(product__is_demo=True).count(),
         "thumbnails": ProductThumbnail.objects.filter(image__product__is_demo=True).count(),
         "logins": User.objects.filter(is_demo=True).count(),
+        **demo_inventory_totals(),
     }
 
 
@@ -359,7 +369,7 @@ def load_demo_county(
     county = plan_county(SEED)
     plans = plan_products(county, SEED)
     written: list[str] = []
-    with tqdm(total=6, file=sys.stderr, disable=not show_progress, unit="step") as bar:
+    with tqdm(total=7, file=sys.stderr, disable=not show_progress, unit="step") as bar:
         try:
             with transaction.atomic():
                 _lock()
@@ -369,6 +379,7 @@ def load_demo_county(
                 bar.set_description("towns and villages")
                 towns = _ensure_towns(county, result)
                 villages = _ensure_villages(county, towns, result)
+                _count(result, "warehouses", warehouses_ensure_for_villages(villages.values()))
                 bar.update()
                 bar.set_description("producers")
                 producers = _ensure_producers(county, villages, result)
@@ -384,6 +395,10 @@ def load_demo_county(
                     _count(result, "photos", len(new_images))
                 bar.set_description("logins")
                 ensure_demo_logins(county, villages, producers, result)
+                bar.update()
+                # After the logins: the demo staff account is the actor of the history.
+                bar.set_description("stock")
+                ensure_demo_inventory(result)
                 bar.update()
         except BaseException:
             _delete_files(written)  # the rows are rolled back; their files go too
@@ -427,11 +442,14 @@ def _reset_blockers() -> list[str]:
             "real accounts operate demo producers",
         ),
     ]
-    return [f"{n} {what}" for n, what in checks if n]
+    return [f"{n} {what}" for n, what in checks if n] + inventory_reset_blockers()
 
 
 def reset_demo_data() -> dict[str, int]:
     """Delete every row marked is_demo (and the demo photos' files); real rows stay.
+
+    Inventory rows have no flag: those of demo products' variants go, with the collection
+    points of demo villages.
 
     Refuses, changing nothing, when real rows depend on demo rows (DemoResetRefused).
     Returns the number of rows deleted per kind.
@@ -451,6 +469,9 @@ def reset_demo_data() -> dict[str, int]:
         ]
         deleted: dict[str, int] = {}
         try:
+            # Stock first: the ledger names demo villages' collection points, lots of demo
+            # producers and the demo staff account as actor.
+            deleted.update(inventory_reset())
             for key, queryset in (
                 ("logins", User.objects.filter(is_demo=True)),
                 ("products", Product.objects.filter(is_demo=True)),

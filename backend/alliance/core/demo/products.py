@@ -18,6 +18,9 @@ from alliance.core.money import quantize
 
 SKU_PREFIX = "DEMO-"
 DRAFT_SHARE = 0.06
+# Cooperatives keep dry beans in sacks topped up from each harvest, with no batch labels:
+# those products do not track harvest lots (their stock sits in one default lot).
+UNTRACKED = {("cooperative", "beans")}
 
 
 @dataclass(frozen=True)
@@ -210,6 +213,7 @@ class ProductPlan:
     published: bool
     published_days_ago: int
     variants: tuple[VariantPlan, ...] = field(default=())
+    tracks_lots: bool = True
 
     @property
     def top_category(self) -> str:
@@ -304,6 +308,7 @@ def plan_products(county: CountyPlan, seed: int = 610627) -> list[ProductPlan]:
                     published=rng.random() >= DRAFT_SHARE,
                     published_days_ago=rng.randrange(1, 240),
                     variants=tuple(variants),
+                    tracks_lots=(producer.kind, slug) not in UNTRACKED,
                 )
             )
     return plans
