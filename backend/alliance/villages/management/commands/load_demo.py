@@ -18,8 +18,9 @@ from alliance.core.errors import DomainError
 
 class Command(BaseCommand):
     help = (
-        "Build the demo county: 6 townships, 63 villages, 210 producers, products with photos "
-        "and demo logins. Only rows marked is_demo are ever created or deleted."
+        "Build the demo county: 6 townships, 63 villages, 210 producers, products with photos, "
+        "stock with 90 days of history, and demo logins. Only demo rows (is_demo, and the "
+        "inventory of demo products) are ever created or deleted."
     )
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
