@@ -23,6 +23,7 @@ from alliance.graphql.catalog.types import (
 from alliance.graphql.core.context import get_user
 from alliance.graphql.core.ids import InvalidId, decode_id, decode_ids
 from alliance.graphql.core.pagination import connection_args, paginate
+from alliance.graphql.inventory.availability import availability_expect_products
 
 
 class ProductSortField(graphene.Enum):
@@ -123,7 +124,10 @@ class CatalogQueries(graphene.ObjectType):
             sort_by=sort_field,
             descending=descending,
         )
-        return paginate(with_page_relations(qs), ProductConnection, first=first, after=after)
+        page = paginate(with_page_relations(qs), ProductConnection, first=first, after=after)
+        # One availability query for the whole page, if a variant's stock is asked for.
+        availability_expect_products(info, (edge.node for edge in page.edges))
+        return page
 
     @staticmethod
     def resolve_product(root: Any, info: graphene.ResolveInfo, id: str) -> Any:

@@ -19,6 +19,10 @@ from alliance.catalog.selectors import product_visible_queryset
 from alliance.graphql.core.context import get_user
 from alliance.graphql.core.pagination import CountableConnection
 from alliance.graphql.core.scalars import Money, Weight, money, weight
+from alliance.graphql.inventory.availability import (
+    variant_pickup_at_base,
+    variant_quantity_available,
+)
 from alliance.graphql.villages.types import ProducerType, VillageType
 
 ProductStatusEnum = graphene.Enum.from_enum(
@@ -139,6 +143,19 @@ class ProductVariantType(DjangoObjectType):
         channel=graphene.String(required=True),
         description="Price in a channel, if sold there.",
     )
+    # Declared, not derived from the foreign key: the derived field would look every product
+    # up again through ProductType.get_queryset, one query per variant (the variant itself is
+    # already scoped to visible products).
+    product = graphene.Field(lambda: ProductType, required=True)
+    quantity_available = graphene.Int(
+        required=True,
+        channel=graphene.String(required=True),
+        description="Units (grams when sold by weight) that can still be sold in the channel: "
+        "on hand minus reserved, in lots not expired, in warehouses serving the channel.",
+    )
+    pickup_at_base = graphene.Boolean(
+        required=True, description="Whether some is available at the alliance base right now."
+    )
 
     class Meta:
         model = ProductVariant
@@ -173,6 +190,21 @@ class ProductVariantType(DjangoObjectType):
     def resolve_price(root: ProductVariant, info: graphene.ResolveInfo, channel: str) -> Any:
         p = _price_in(info, root, channel)
         return money(p.price) if p and p.is_available else None
+
+    @staticmethod
+    def resolve_product(root: ProductVariant, info: graphene.ResolveInfo) -> Any:
+        return root.product
+
+    @staticmethod
+    def resolve_quantity_available(
+        root: ProductVariant, info: graphene.ResolveInfo, channel: str
+    ) -> int:
+        channel_by_slug(info, channel)  # an unknown channel is an error, not 0
+        return variant_quantity_available(info, root, channel)
+
+    @staticmethod
+    def resolve_pickup_at_base(root: ProductVariant, info: graphene.ResolveInfo) -> bool:
+        return variant_pickup_at_base(info, root)
 
 
 class ThumbnailType(DjangoObjectType):

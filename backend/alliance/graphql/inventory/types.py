@@ -1,4 +1,10 @@
-"""GraphQL types of the inventory. Every type is scoped (get_queryset) to what the user may see."""
+"""GraphQL types of the inventory. Every type is scoped (get_queryset) to what the user may see.
+
+Relations of stock and ledger rows are declared fields that return what the selectors joined
+in (alliance.inventory.selectors). Fields derived from a foreign key to a type with its own
+get_queryset (ProductVariant, Transfer, User) would look each related row up again, one
+query per row; the row itself is already in the reader's scope, and so is what it names.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +13,13 @@ from typing import Any
 import graphene
 from graphene_django import DjangoObjectType
 
+from alliance.accounts.models import Role
 from alliance.core.weight import grams_to_kg
+from alliance.graphql.accounts.types import UserType
+from alliance.graphql.catalog.types import ProductVariantType
 from alliance.graphql.core.context import get_user
 from alliance.graphql.core.pagination import CountableConnection
+from alliance.inventory.ledger import movement_weight_g
 from alliance.inventory.models import (
     Lot,
     Stock,
@@ -19,6 +29,7 @@ from alliance.inventory.models import (
     Warehouse,
 )
 from alliance.inventory.permissions import stock_read_scope
+from alliance.inventory.selectors import STOCK_RELATIONS
 
 WarehouseKindEnum = graphene.Enum.from_enum(Warehouse.Kind, name="WarehouseKind")
 MovementKindEnum = graphene.Enum.from_enum(StockMovement.Kind, name="StockMovementKind")
@@ -45,29 +56,72 @@ class WarehouseType(DjangoObjectType):
 
 
 class LotType(DjangoObjectType):
+    variant = graphene.Field(ProductVariantType, required=True)
+    is_expired = graphene.Boolean(required=True, description="Best-before is in the past.")
+
     class Meta:
         model = Lot
         name = "Lot"
         fields = ("code", "harvest_date", "best_before", "producer", "variant", "is_default")
         interfaces = (graphene.relay.Node,)
 
+    @staticmethod
+    def resolve_variant(root: Lot, info: graphene.ResolveInfo) -> Any:
+        return root.variant
+
+    @staticmethod
+    def resolve_is_expired(root: Lot, info: graphene.ResolveInfo) -> bool:
+        return root.is_expired()
+
 
 class StockType(DjangoObjectType):
-    quantity_available = graphene.Int(required=True)
+    variant = graphene.Field(ProductVariantType, required=True)
+    warehouse = graphene.Field(WarehouseType, required=True)
+    lot = graphene.Field(LotType, required=True)
+    quantity_available = graphene.Int(required=True, description="On hand minus reserved.")
+    weight_g = graphene.BigInt(required=True, description="Weight on hand in grams.")
+    weight_kg = graphene.Decimal(required=True, description="Weight on hand in kilograms.")
+    available_weight_kg = graphene.Decimal(
+        required=True, description="Weight of what is not reserved, in kilograms."
+    )
 
     class Meta:
         model = Stock
         name = "Stock"
-        fields = ("variant", "warehouse", "lot", "quantity", "allocated")
+        fields = ("variant", "warehouse", "lot", "quantity", "allocated", "updated_at")
         interfaces = (graphene.relay.Node,)
 
     @classmethod
     def get_queryset(cls, queryset: Any, info: graphene.ResolveInfo) -> Any:
-        return _scoped(queryset, info)
+        return _scoped(queryset, info).select_related(*STOCK_RELATIONS)
+
+    @staticmethod
+    def resolve_variant(root: Stock, info: graphene.ResolveInfo) -> Any:
+        return root.variant
+
+    @staticmethod
+    def resolve_warehouse(root: Stock, info: graphene.ResolveInfo) -> Any:
+        return root.warehouse
+
+    @staticmethod
+    def resolve_lot(root: Stock, info: graphene.ResolveInfo) -> Any:
+        return root.lot
 
     @staticmethod
     def resolve_quantity_available(root: Stock, info: graphene.ResolveInfo) -> int:
         return root.available
+
+    @staticmethod
+    def resolve_weight_g(root: Stock, info: graphene.ResolveInfo) -> int:
+        return movement_weight_g(root.variant, root.quantity)
+
+    @staticmethod
+    def resolve_weight_kg(root: Stock, info: graphene.ResolveInfo) -> Any:
+        return grams_to_kg(movement_weight_g(root.variant, root.quantity))
+
+    @staticmethod
+    def resolve_available_weight_kg(root: Stock, info: graphene.ResolveInfo) -> Any:
+        return grams_to_kg(movement_weight_g(root.variant, root.available))
 
 
 class StockConnection(CountableConnection):
@@ -78,6 +132,13 @@ class StockConnection(CountableConnection):
 class StockMovementType(DjangoObjectType):
     kind = MovementKindEnum(required=True)
     weight_kg = graphene.Decimal(required=True)
+    variant = graphene.Field(ProductVariantType, required=True)
+    warehouse = graphene.Field(WarehouseType, required=True)
+    lot = graphene.Field(LotType, required=True)
+    actor = graphene.Field(
+        UserType, description="Who made the change: shown to staff, and to the actor."
+    )
+    transfer = graphene.Field(lambda: TransferType)
 
     class Meta:
         model = StockMovement
@@ -99,11 +160,36 @@ class StockMovementType(DjangoObjectType):
 
     @classmethod
     def get_queryset(cls, queryset: Any, info: graphene.ResolveInfo) -> Any:
-        return _scoped(queryset, info)
+        return _scoped(queryset, info).select_related(*STOCK_RELATIONS, "actor", "transfer")
 
     @staticmethod
     def resolve_kind(root: StockMovement, info: graphene.ResolveInfo) -> str:
         return root.kind
+
+    @staticmethod
+    def resolve_variant(root: StockMovement, info: graphene.ResolveInfo) -> Any:
+        return root.variant
+
+    @staticmethod
+    def resolve_warehouse(root: StockMovement, info: graphene.ResolveInfo) -> Any:
+        return root.warehouse
+
+    @staticmethod
+    def resolve_lot(root: StockMovement, info: graphene.ResolveInfo) -> Any:
+        return root.lot
+
+    @staticmethod
+    def resolve_actor(root: StockMovement, info: graphene.ResolveInfo) -> Any:
+        if root.actor_id is None:
+            return None
+        user = get_user(info)
+        if getattr(user, "role", None) == Role.STAFF or root.actor_id == user.pk:
+            return root.actor
+        return None  # other users' accounts stay private (as UserType.get_queryset)
+
+    @staticmethod
+    def resolve_transfer(root: StockMovement, info: graphene.ResolveInfo) -> Any:
+        return root.transfer if root.transfer_id is not None else None
 
     @staticmethod
     def resolve_weight_kg(root: StockMovement, info: graphene.ResolveInfo) -> Any:
