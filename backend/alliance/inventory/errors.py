@@ -63,3 +63,7 @@ class UnknownChannel(InventoryError):
 
 class ReferenceRequired(InventoryError):
     code = "REFERENCE_REQUIRED"
+
+
+class ShortfallReasonRequired(InventoryError):
+    code = "SHORTFALL_REASON_REQUIRED"

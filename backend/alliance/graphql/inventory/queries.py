@@ -19,6 +19,9 @@ from alliance.graphql.inventory.types import (
     MovementKindEnum,
     StockConnection,
     StockMovementConnection,
+    TransferConnection,
+    TransferStatusEnum,
+    TransferType,
     WarehouseKindEnum,
     WarehouseType,
 )
@@ -29,6 +32,7 @@ from alliance.inventory.selectors import (
     stock_list,
     warehouse_list,
 )
+from alliance.inventory.transfers import transfer_get, transfer_list
 
 
 def _query_error(exc: DomainError) -> GraphQLError:
@@ -63,6 +67,11 @@ class StockMovementFilterInput(graphene.InputObjectType):
     kinds = graphene.List(graphene.NonNull(MovementKindEnum))
     warehouses = graphene.List(graphene.NonNull(graphene.ID))
     period = graphene.Field(PeriodInput, description="When the movement happened.")
+
+
+class TransferFilterInput(graphene.InputObjectType):
+    status = TransferStatusEnum(description="IN_TRANSIT: the goods on the road.")
+    source = graphene.ID(description="The village collection point they left from.")
 
 
 def _stock_filter(data: Any) -> StockFilter:
@@ -113,6 +122,19 @@ class InventoryQueries(graphene.ObjectType):
         **connection_args(),
     )
 
+    transfers = graphene.Field(
+        graphene.NonNull(TransferConnection),
+        filter=TransferFilterInput(),
+        description="Transfers village -> base the user may read, the latest dispatched first "
+        "(empty for consumers and anonymous users).",
+        **connection_args(),
+    )
+    transfer = graphene.Field(
+        TransferType,
+        id=graphene.ID(required=True),
+        description="One transfer; null when unknown or out of the user's scope.",
+    )
+
     @staticmethod
     def resolve_warehouses(
         root: Any, info: graphene.ResolveInfo, kind: Any = None, village: str | None = None
@@ -150,3 +172,31 @@ class InventoryQueries(graphene.ObjectType):
         except DomainError as exc:
             raise _query_error(exc) from None
         return paginate(qs, StockMovementConnection, first=first, after=after)
+
+    @staticmethod
+    def resolve_transfers(
+        root: Any,
+        info: graphene.ResolveInfo,
+        filter: Any = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Any:
+        data = filter or {}
+        try:
+            source = data.get("source")
+            qs = transfer_list(
+                get_user(info),
+                status=_value(data.get("status")),
+                source_ids=[decode_id(source, "Warehouse", field="source")] if source else [],
+            )
+        except DomainError as exc:
+            raise _query_error(exc) from None
+        return paginate(qs, TransferConnection, first=first, after=after)
+
+    @staticmethod
+    def resolve_transfer(root: Any, info: graphene.ResolveInfo, id: str) -> Any:
+        try:
+            transfer_id = decode_id(id, "Transfer", field="id")
+        except DomainError as exc:
+            raise _query_error(exc) from None
+        return transfer_get(get_user(info), transfer_id)

@@ -30,6 +30,13 @@ from alliance.inventory.models import (
 )
 from alliance.inventory.permissions import stock_read_scope
 from alliance.inventory.selectors import STOCK_RELATIONS
+from alliance.inventory.transfers import (
+    LINE_RELATIONS,
+    TRANSFER_RELATIONS,
+    transfer_line_read_scope,
+    transfer_lines_prefetch,
+    transfer_read_scope,
+)
 
 WarehouseKindEnum = graphene.Enum.from_enum(Warehouse.Kind, name="WarehouseKind")
 MovementKindEnum = graphene.Enum.from_enum(StockMovement.Kind, name="StockMovementKind")
@@ -202,15 +209,53 @@ class StockMovementConnection(CountableConnection):
 
 
 class TransferLineType(DjangoObjectType):
+    variant = graphene.Field(ProductVariantType, required=True)
+    lot = graphene.Field(LotType, required=True)
+    weight_g = graphene.BigInt(required=True, description="Weight sent, in grams.")
+
     class Meta:
         model = TransferLine
         name = "TransferLine"
         fields = ("variant", "lot", "quantity", "quantity_received", "shortfall_reason")
+        interfaces = (graphene.relay.Node,)
+
+    @classmethod
+    def get_queryset(cls, queryset: Any, info: graphene.ResolveInfo) -> Any:
+        scope = transfer_line_read_scope(get_user(info))
+        queryset = queryset if scope is None else queryset.filter(scope)
+        return queryset.select_related(*LINE_RELATIONS)
+
+    @staticmethod
+    def resolve_variant(root: TransferLine, info: graphene.ResolveInfo) -> Any:
+        return root.variant
+
+    @staticmethod
+    def resolve_lot(root: TransferLine, info: graphene.ResolveInfo) -> Any:
+        return root.lot
+
+    @staticmethod
+    def resolve_weight_g(root: TransferLine, info: graphene.ResolveInfo) -> int:
+        annotated = getattr(root, "weight_g", None)  # transfers.transfer_lines_prefetch
+        if annotated is not None:
+            return int(annotated)
+        return movement_weight_g(root.variant, root.quantity)
+
+
+def _user_if_visible(info: graphene.ResolveInfo, user_id: int | None, user: Any) -> Any:
+    """Staff see who acted; others see only themselves (as UserType.get_queryset)."""
+    if user_id is None:
+        return None
+    reader = get_user(info)
+    if getattr(reader, "role", None) == Role.STAFF or user_id == reader.pk:
+        return user()
+    return None
 
 
 class TransferType(DjangoObjectType):
     status = TransferStatusEnum(required=True)
     lines = graphene.List(graphene.NonNull(TransferLineType), required=True)
+    dispatched_by = graphene.Field(UserType, description="Shown to staff, and to that user.")
+    received_by = graphene.Field(UserType, description="Shown to staff, and to that user.")
 
     class Meta:
         model = Transfer
@@ -232,10 +277,11 @@ class TransferType(DjangoObjectType):
     @classmethod
     def get_queryset(cls, queryset: Any, info: graphene.ResolveInfo) -> Any:
         user = get_user(info)
-        scope = stock_read_scope(user, "lines__")
-        if scope is None:
-            return queryset
-        return queryset.filter(scope).distinct()
+        scope = transfer_read_scope(user)
+        queryset = queryset if scope is None else queryset.filter(scope)
+        return queryset.select_related(*TRANSFER_RELATIONS).prefetch_related(
+            transfer_lines_prefetch(user)
+        )
 
     @staticmethod
     def resolve_status(root: Transfer, info: graphene.ResolveInfo) -> str:
@@ -243,7 +289,18 @@ class TransferType(DjangoObjectType):
 
     @staticmethod
     def resolve_lines(root: Transfer, info: graphene.ResolveInfo) -> Any:
-        return root.lines.all()
+        """The lines the reader may see (an operator: its producers' lines only)."""
+        if "lines" in getattr(root, "_prefetched_objects_cache", {}):
+            return root.lines.all()
+        return transfer_lines_prefetch(get_user(info)).queryset.filter(transfer=root)
+
+    @staticmethod
+    def resolve_dispatched_by(root: Transfer, info: graphene.ResolveInfo) -> Any:
+        return _user_if_visible(info, root.dispatched_by_id, lambda: root.dispatched_by)
+
+    @staticmethod
+    def resolve_received_by(root: Transfer, info: graphene.ResolveInfo) -> Any:
+        return _user_if_visible(info, root.received_by_id, lambda: root.received_by)
 
 
 class TransferConnection(CountableConnection):
