@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from django.test import Client
 
 from alliance.accounts.jwt import create_access_token
+from tests.stripe_server import StripeServer
 
 
 class GraphQLClient:
@@ -44,3 +46,15 @@ class GraphQLClient:
 @pytest.fixture
 def gql(client: Client) -> GraphQLClient:
     return GraphQLClient(client)
+
+
+@pytest.fixture
+def stripe_server(settings: Any) -> Iterator[StripeServer]:
+    """A local Stripe API (tests/stripe_server) with settings.STRIPE_* pointing at it."""
+    server = StripeServer().start()
+    settings.STRIPE_API_BASE = server.url
+    settings.STRIPE_SECRET_KEY = server.api_key
+    settings.STRIPE_PUBLISHABLE_KEY = "pk_test_local_stripe_server"
+    settings.STRIPE_WEBHOOK_SECRET = "whsec_local_stripe_server"
+    yield server
+    server.stop()

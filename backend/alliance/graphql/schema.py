@@ -6,16 +6,35 @@ from alliance.graphql.accounts.mutations import AccountMutations
 from alliance.graphql.accounts.queries import AccountQueries
 from alliance.graphql.catalog.mutations.root import CatalogMutations
 from alliance.graphql.catalog.queries import CatalogQueries
+from alliance.graphql.checkout.mutations.root import CheckoutMutations
+from alliance.graphql.checkout.queries import CheckoutQueries
 from alliance.graphql.inventory.mutations.root import InventoryMutations
 from alliance.graphql.inventory.queries import InventoryQueries
+from alliance.graphql.orders.mutations.root import OrderMutations
+from alliance.graphql.orders.queries import OrderQueries
 from alliance.graphql.villages.queries import VillageQueries
 
 
-class Query(AccountQueries, VillageQueries, CatalogQueries, InventoryQueries, graphene.ObjectType):
+class Query(
+    AccountQueries,
+    VillageQueries,
+    CatalogQueries,
+    CheckoutQueries,
+    InventoryQueries,
+    OrderQueries,
+    graphene.ObjectType,
+):
     node = graphene.relay.Node.Field()
 
 
-class Mutation(AccountMutations, CatalogMutations, InventoryMutations, graphene.ObjectType):
+class Mutation(
+    AccountMutations,
+    CatalogMutations,
+    CheckoutMutations,
+    InventoryMutations,
+    OrderMutations,
+    graphene.ObjectType,
+):
     pass
 
 

