@@ -4,10 +4,12 @@ from django.urls import path
 from django.views.static import serve
 
 from alliance.graphql.views import graphql_view
+from alliance.payments.views import stripe_webhook
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("graphql/", graphql_view, name="graphql"),
+    path("webhooks/stripe/", stripe_webhook, name="stripe-webhook"),
 ]
 if settings.DEBUG or settings.DEMO_MODE:
     # Media from the local folder for the zero-setup demo; production serves it elsewhere.

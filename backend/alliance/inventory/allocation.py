@@ -323,3 +323,115 @@ def quantity_available(variant_ids: Iterable[int], channel_slug: str) -> dict[in
 def base_pickup_available(variant_ids: Iterable[int]) -> dict[int, int]:
     """Units of each variant at the alliance base (what a buyer can pick up there)."""
     return _available(variant_ids, (Warehouse.Kind.BASE,))
+
+
+def allocated_in_warehouse(*, references: Iterable[str], warehouse_id: int) -> dict[str, int]:
+    """Units reserved under each of `references` in one warehouse (0 when none); one query."""
+    refs = list(references)
+    result = dict.fromkeys(refs, 0)
+    rows = (
+        Allocation.objects.filter(reference__in=refs, stock__warehouse_id=warehouse_id)
+        .order_by()
+        .values("reference")
+        .annotate(total=Sum("quantity"))
+        .values_list("reference", "total")
+    )
+    result.update({reference: int(total) for reference, total in rows})
+    return result
+
+
+@transaction.atomic
+def stock_fulfil_in_warehouse(
+    *,
+    warehouse_id: int,
+    quantities: dict[str, int],
+    kind: str | None = None,
+    actor: Any = None,
+    reason: str = "",
+) -> list[StockMovement]:
+    """Sell part of what is reserved: for each reference, `quantities[reference]` units of its
+    allocations in `warehouse_id` (first-expiring lot first) become sale rows in the ledger;
+    the allocations shrink by what was sold (and go when emptied). Allocations of the same
+    reference in other warehouses stay reserved.
+
+    All or nothing: a reference with less reserved in that warehouse than asked raises
+    InsufficientStock (naming the reference) and nothing is sold. The stock rows of ALL
+    references are locked in one statement in pk order, like every service here.
+    """
+    if not quantities:
+        raise InvalidQuantity("Nothing to fulfil.", field="lines")
+    for reference, quantity in quantities.items():
+        if not isinstance(reference, str) or not reference.strip():
+            raise ReferenceRequired("Name the reference to fulfil.", field="reference")
+        if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity <= 0:
+            raise InvalidQuantity(
+                f"The quantity to fulfil must be a positive whole number, not {quantity!r}.",
+                field="quantity",
+            )
+    if kind is not None and kind not in SALE_KIND_FOR_CHANNEL.values():
+        raise InventoryError(f"{kind!r} is not a sale.", field="kind")
+    allocations_here = Allocation.objects.filter(
+        reference__in=list(quantities), stock__warehouse_id=warehouse_id
+    )
+    _lock_stocks(Stock.objects.filter(pk__in=allocations_here.values("stock_id")))
+    allocations = list(
+        allocations_here.select_related(
+            "stock__variant", "stock__lot", "stock__warehouse", "channel"
+        )
+        .select_for_update(of=("self",))
+        .order_by("pk")
+    )
+    by_reference: dict[str, list[Allocation]] = defaultdict(list)
+    for allocation in sorted(allocations, key=lambda a: (*_fefo_key(a.stock), a.pk)):
+        by_reference[allocation.reference].append(allocation)
+
+    plan: list[tuple[Allocation, int]] = []
+    for reference, quantity in quantities.items():
+        reserved = sum(a.quantity for a in by_reference[reference])
+        if reserved < quantity:
+            error = InsufficientStock(
+                f"Only {reserved} of {reference} is reserved in this warehouse, "
+                f"{quantity} requested.",
+                field="quantity",
+            )
+            error.reference = reference  # type: ignore[attr-defined]
+            error.available = reserved  # type: ignore[attr-defined]
+            raise error
+        need = quantity
+        for allocation in by_reference[reference]:
+            take = min(need, allocation.quantity)
+            if take <= 0:
+                break
+            plan.append((allocation, take))
+            need -= take
+
+    movements = []
+    emptied: list[int] = []
+    for allocation, take in sorted(plan, key=lambda item: (item[0].stock_id, item[0].pk)):
+        sale_kind = SALE_KIND_FOR_CHANNEL.get(allocation.channel.slug)
+        if sale_kind is None or (kind is not None and kind != sale_kind):
+            raise InventoryError(
+                f"Stock reserved for channel {allocation.channel.slug!r} "
+                f"cannot be sold as {kind!r}.",
+                field="kind",
+            )
+        movements.append(
+            record_movement(
+                stock=allocation.stock,
+                kind=sale_kind,
+                quantity=-take,
+                release_allocated=take,
+                actor=actor,
+                reason=reason,
+                reference=allocation.reference,
+                variant=allocation.stock.variant,
+            )
+        )
+        if take == allocation.quantity:
+            emptied.append(allocation.pk)
+        else:
+            Allocation.objects.filter(pk=allocation.pk).update(
+                quantity=F("quantity") - take, updated_at=timezone.now()
+            )
+    Allocation.objects.filter(pk__in=emptied).delete()
+    return movements

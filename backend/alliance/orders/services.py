@@ -209,9 +209,11 @@ def order_create_from_lines(
     receipt_number: str | None = None,
     note: str = "",
     is_demo: bool = False,
+    warehouse_ids: Sequence[int] | None = None,
 ) -> Order:
     """Place an order for `lines` [(variant or its pk, quantity)] at today's prices in
-    `channel`, reserving the stock (FEFO, reference "order-line:<pk>") when `allocate`.
+    `channel`, reserving the stock (FEFO, reference "order-line:<pk>") when `allocate`,
+    only from `warehouse_ids` when given (pick-up at the base: the base alone).
 
     All or nothing: an unknown, unpublished or unpriced variant, a bad quantity or too
     little stock (InsufficientStock names the SKU) raises and leaves no trace. With a
@@ -270,6 +272,7 @@ def order_create_from_lines(
                 for line in order_lines
             ],
             channel_slug=channel.slug,
+            warehouse_ids=warehouse_ids,
         )
         _record_lots(order_lines, allocations)
     return order

@@ -140,6 +140,15 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=REDIS_URL is None)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_IGNORE_RESULT = True
+# Online orders still unpaid this many minutes after checkoutComplete are cancelled and their
+# stock released (alliance.orders.tasks.orders_release_unpaid, run by celery beat).
+ORDER_UNPAID_RELEASE_MINUTES = env_int("ORDER_UNPAID_RELEASE_MINUTES", 30)
+CELERY_BEAT_SCHEDULE = {
+    "orders-release-unpaid": {
+        "task": "alliance.orders.tasks.orders_release_unpaid",
+        "schedule": 5 * 60.0,  # seconds
+    },
+}
 
 CACHES = {
     "default": (
@@ -158,6 +167,11 @@ STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY")
 STRIPE_PUBLISHABLE_KEY = env_str("STRIPE_PUBLISHABLE_KEY")
 STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET")
 STRIPE_API_BASE = env_str("STRIPE_API_BASE")
+
+# E-mail (alliance.orders.emails: order confirmation and shipment). Console in development;
+# the test runner swaps in the locmem backend. Production sets an SMTP backend and EMAIL_HOST*.
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "联盟线上商城 <noreply@alliance.local>")
 
 # Delivery fee by total weight (alliance.checkout.shipping): (max_grams, fee in CNY) bands in
 # increasing order; above the last band, its fee plus SHIPPING_EXTRA_PER_KG per started kg.

@@ -11,6 +11,7 @@ from typing import Any
 import graphene
 from graphene_django import DjangoObjectType
 
+from alliance.accounts.models import Role
 from alliance.graphql.catalog.types import ChannelType
 from alliance.graphql.core.context import get_user
 from alliance.graphql.core.pagination import CountableConnection
@@ -42,6 +43,15 @@ class PaymentType(DjangoObjectType):
         model = Payment
         name = "Payment"
         fields = ("gateway", "status", "amount", "captured_amount", "refunded_amount", "reference")
+        interfaces = (graphene.relay.Node,)
+
+    @classmethod
+    def get_queryset(cls, queryset: Any, info: graphene.ResolveInfo) -> Any:
+        # node(id:) and lists: the buyer's own payments, staff all (as OrderType.payments).
+        user = get_user(info)
+        if not (getattr(user, "is_authenticated", False) and user.is_active):
+            return queryset.none()
+        return queryset if user.role == Role.STAFF else queryset.filter(order__user_id=user.pk)
 
     @staticmethod
     def resolve_gateway(root: Payment, info: graphene.ResolveInfo) -> str:

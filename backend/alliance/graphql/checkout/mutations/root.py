@@ -1,5 +1,6 @@
 import graphene
 
+from alliance.graphql.checkout.mutations.checkout_complete import CheckoutComplete
 from alliance.graphql.checkout.mutations.checkout_create import CheckoutCreate
 from alliance.graphql.checkout.mutations.checkout_delivery_method_update import (
     CheckoutDeliveryMethodUpdate,
@@ -21,3 +22,4 @@ class CheckoutMutations(graphene.ObjectType):
     checkout_email_update = CheckoutEmailUpdate.Field()
     checkout_shipping_address_update = CheckoutShippingAddressUpdate.Field()
     checkout_delivery_method_update = CheckoutDeliveryMethodUpdate.Field()
+    checkout_complete = CheckoutComplete.Field()
