@@ -17,7 +17,7 @@ from alliance.graphql.core.context import get_user
 from alliance.graphql.core.pagination import CountableConnection
 from alliance.graphql.core.scalars import Money, Weight, money, weight
 from alliance.graphql.inventory.types import LotType
-from alliance.orders.models import Order, OrderLine, OrderStatus, PaymentStatus
+from alliance.orders.models import DeliveryMethod, Order, OrderLine, OrderStatus, PaymentStatus
 from alliance.orders.selectors import (
     order_line_scope,
     orders_visible,
@@ -28,6 +28,7 @@ from alliance.payments.models import Gateway, Payment, PaymentState
 
 OrderStatusEnum = graphene.Enum.from_enum(OrderStatus, name="OrderStatus")
 OrderPaymentStatusEnum = graphene.Enum.from_enum(PaymentStatus, name="OrderPaymentStatus")
+OrderDeliveryMethodEnum = graphene.Enum.from_enum(DeliveryMethod, name="OrderDeliveryMethod")
 PaymentGatewayEnum = graphene.Enum.from_enum(Gateway, name="PaymentGateway")
 PaymentStatusEnum = graphene.Enum.from_enum(PaymentState, name="PaymentStatus")
 
@@ -127,6 +128,7 @@ class OrderType(DjangoObjectType):
     channel = graphene.Field(ChannelType, required=True)
     status = OrderStatusEnum(required=True)
     payment_status = OrderPaymentStatusEnum(required=True)
+    delivery_method = OrderDeliveryMethodEnum(required=True)
     created = graphene.DateTime(required=True)
     subtotal = graphene.Field(Money, required=True)
     shipping = graphene.Field(Money, required=True)
@@ -176,6 +178,10 @@ class OrderType(DjangoObjectType):
     @staticmethod
     def resolve_payment_status(root: Order, info: graphene.ResolveInfo) -> str:
         return root.payment_status
+
+    @staticmethod
+    def resolve_delivery_method(root: Order, info: graphene.ResolveInfo) -> str:
+        return root.delivery_method
 
     @staticmethod
     def resolve_created(root: Order, info: graphene.ResolveInfo) -> Any:
