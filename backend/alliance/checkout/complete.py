@@ -31,11 +31,10 @@ from uuid import UUID
 from django.db import transaction
 from django.utils import timezone
 
-from alliance.checkout.errors import CheckoutCompleted, CheckoutError
+from alliance.checkout.errors import CheckoutCompleted, CheckoutError, CheckoutNotReady
 from alliance.checkout.models import Checkout, DeliveryMethod
 from alliance.checkout.selectors import Problem, checkout_summary
 from alliance.checkout.services import checkout_lock
-from alliance.core.errors import ValidationFailed
 from alliance.inventory.warehouses import base_warehouse
 from alliance.orders.models import DeliveryMethod as OrderDeliveryMethod
 from alliance.orders.models import Order, OrderStatus
@@ -45,11 +44,6 @@ ORDER_DELIVERY_METHOD = {
     DeliveryMethod.DELIVERY: OrderDeliveryMethod.DELIVERY,
     DeliveryMethod.PICKUP_BASE: OrderDeliveryMethod.PICKUP,
 }
-
-
-class CheckoutNotReady(ValidationFailed):
-    """The checkout has problems; `errors` holds one CheckoutError per problem, its code
-    the problem's code (alliance.checkout.selectors.Problem)."""
 
 
 def _problem_field(problem: Any) -> str | None:

@@ -1,6 +1,6 @@
 """Stable codes of checkout failures (the GraphQL layer shows them in `errors`)."""
 
-from alliance.core.errors import DomainError
+from alliance.core.errors import DomainError, ValidationFailed
 
 
 class CheckoutError(DomainError):
@@ -69,3 +69,8 @@ class InvalidDeliveryMethod(CheckoutError):
 
 class PickupNotAvailable(CheckoutError):
     code = "PICKUP_NOT_AVAILABLE"
+
+
+class CheckoutNotReady(ValidationFailed):
+    """The checkout has problems; `errors` holds one CheckoutError per problem, its code
+    the problem's code (alliance.checkout.selectors.Problem)."""

@@ -94,10 +94,6 @@ def checkout_get(
     return checkout
 
 
-
-
-
-
 def current_price_subquery(channel_id: int) -> Subquery:
     return Subquery(
         VariantChannelPrice.objects.filter(

@@ -29,7 +29,7 @@ from alliance.catalog.models import Channel
 from alliance.core.errors import NotFound, PermissionDenied
 from alliance.inventory.allocation import stock_deallocate
 from alliance.inventory.models import Allocation
-from alliance.orders.errors import OrderError, OrderStatusInvalid
+from alliance.orders.errors import OrderPaid, OrderStatusInvalid
 from alliance.orders.models import Order, OrderLine, OrderStatus, PaymentStatus
 from alliance.orders.selectors import orders_visible
 from alliance.orders.services import order_set_status
@@ -47,10 +47,6 @@ PAID = frozenset(
         PaymentStatus.PARTIALLY_REFUNDED,
     }
 )
-
-
-class OrderPaid(OrderError):
-    code = "ORDER_PAID"
 
 
 def _is_staff(actor: Any) -> bool:

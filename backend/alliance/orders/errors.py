@@ -33,3 +33,9 @@ class PaymentMethodInvalid(OrderError):
 
 class PaymentReferenceRequired(OrderError):
     code = "PAYMENT_REFERENCE_REQUIRED"
+
+
+class OrderPaid(OrderError):
+    """A paid order is refunded (orderRefund) before it can be cancelled."""
+
+    code = "ORDER_PAID"

@@ -94,8 +94,6 @@ def order_set_status(*, order: Order, status: str) -> Order:
     return locked
 
 
-
-
 def _checked_lines(lines: Sequence[tuple[Any, int]]) -> list[tuple[int, int]]:
     if not lines:
         raise NoLines("An order needs at least one line.", field="lines")

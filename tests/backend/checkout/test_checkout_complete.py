@@ -17,7 +17,8 @@ from django.db.models import Sum
 from django.test import Client
 
 from alliance.catalog.models import Product, VariantChannelPrice
-from alliance.checkout.complete import CheckoutNotReady, checkout_complete
+from alliance.checkout.complete import checkout_complete
+from alliance.checkout.errors import CheckoutNotReady
 from alliance.checkout.models import Checkout, CheckoutLine
 from alliance.checkout.selectors import checkout_summary
 from alliance.checkout.services import (
