@@ -18,7 +18,7 @@ from alliance.catalog.models import (
 from alliance.catalog.selectors import product_visible_queryset
 from alliance.graphql.core.context import get_user
 from alliance.graphql.core.pagination import CountableConnection
-from alliance.graphql.core.scalars import Money, Weight, money, weight
+from alliance.graphql.core.scalars import Money, Weight, money, money_from, weight_from
 from alliance.graphql.inventory.availability import (
     variant_pickup_at_base,
     variant_quantity_available,
@@ -108,7 +108,7 @@ def channel_by_slug(info: graphene.ResolveInfo, slug: str) -> Channel:
 
 class ChannelPriceType(graphene.ObjectType):
     channel = graphene.String(required=True, description="Channel slug: online or base.")
-    price = graphene.Field(Money, required=True)
+    price = graphene.Field(Money, resolver=money_from("price"), required=True)
     is_available = graphene.Boolean(required=True)
 
     class Meta:
@@ -117,10 +117,6 @@ class ChannelPriceType(graphene.ObjectType):
     @staticmethod
     def resolve_channel(root: VariantChannelPrice, info: graphene.ResolveInfo) -> str:
         return request_channels(info)[root.channel_id].slug
-
-    @staticmethod
-    def resolve_price(root: VariantChannelPrice, info: graphene.ResolveInfo) -> Any:
-        return money(root.price)
 
 
 def _price_in(
@@ -134,7 +130,12 @@ def _price_in(
 
 
 class ProductVariantType(DjangoObjectType):
-    weight = graphene.Field(Weight, required=True, description="Net weight of one unit.")
+    weight = graphene.Field(
+        Weight,
+        resolver=weight_from("weight_g"),
+        required=True,
+        description="Net weight of one unit.",
+    )
     weight_g = graphene.Int(required=True, description="Net weight of one unit in grams.")
     sold_by = SoldByEnum(required=True)
     prices = graphene.List(graphene.NonNull(ChannelPriceType), required=True)
@@ -167,10 +168,6 @@ class ProductVariantType(DjangoObjectType):
     def get_queryset(cls, queryset: Any, info: graphene.ResolveInfo) -> Any:
         visible = product_visible_queryset(get_user(info)).values("pk")
         return queryset.filter(product_id__in=visible)
-
-    @staticmethod
-    def resolve_weight(root: ProductVariant, info: graphene.ResolveInfo) -> Any:
-        return weight(root.weight_g)
 
     @staticmethod
     def resolve_weight_g(root: ProductVariant, info: graphene.ResolveInfo) -> int:

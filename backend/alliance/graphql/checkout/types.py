@@ -17,7 +17,7 @@ from alliance.checkout.selectors import (
     checkout_summary,
 )
 from alliance.graphql.catalog.types import ProductVariantType
-from alliance.graphql.core.scalars import Money, Weight, money, weight
+from alliance.graphql.core.scalars import Money, Weight, money, money_from, weight, weight_from
 
 DeliveryMethodEnum = graphene.Enum.from_enum(
     DeliveryMethod, name="DeliveryMethod", description="How the buyer gets the goods."
@@ -40,39 +40,16 @@ def line_global_id(line_pk: int) -> str:
 
 
 class ShippingAddressType(graphene.ObjectType):
-    province = graphene.String(required=True)
-    city = graphene.String(required=True)
-    district = graphene.String(required=True)
-    street = graphene.String(required=True)
-    recipient = graphene.String(required=True)
-    phone = graphene.String(required=True)
+    # Read from the checkout's address dict: graphene's default resolver reads dict keys.
+    province = graphene.String(required=True, default_value="")
+    city = graphene.String(required=True, default_value="")
+    district = graphene.String(required=True, default_value="")
+    street = graphene.String(required=True, default_value="")
+    recipient = graphene.String(required=True, default_value="")
+    phone = graphene.String(required=True, default_value="")
 
     class Meta:
         name = "ShippingAddress"
-
-    @staticmethod
-    def resolve_province(root: dict[str, str], info: graphene.ResolveInfo) -> str:
-        return root.get("province", "")
-
-    @staticmethod
-    def resolve_city(root: dict[str, str], info: graphene.ResolveInfo) -> str:
-        return root.get("city", "")
-
-    @staticmethod
-    def resolve_district(root: dict[str, str], info: graphene.ResolveInfo) -> str:
-        return root.get("district", "")
-
-    @staticmethod
-    def resolve_street(root: dict[str, str], info: graphene.ResolveInfo) -> str:
-        return root.get("street", "")
-
-    @staticmethod
-    def resolve_recipient(root: dict[str, str], info: graphene.ResolveInfo) -> str:
-        return root.get("recipient", "")
-
-    @staticmethod
-    def resolve_phone(root: dict[str, str], info: graphene.ResolveInfo) -> str:
-        return root.get("phone", "")
 
 
 class CheckoutLineType(graphene.ObjectType):
@@ -81,14 +58,18 @@ class CheckoutLineType(graphene.ObjectType):
     quantity = graphene.Int(required=True, description="Units, or grams when sold by weight.")
     unit_price = graphene.Field(
         Money,
+        resolver=money_from("unit_price"),
         description="Current price in the checkout's channel (per kg when sold by weight); "
         "null when no longer sold.",
     )
     price_at_add = graphene.Field(
-        Money, required=True, description="The price when the buyer last set this line."
+        Money,
+        resolver=money_from("line.price_at_add"),
+        required=True,
+        description="The price when the buyer last set this line.",
     )
-    line_total = graphene.Field(Money, required=True)
-    total_weight = graphene.Field(Weight, required=True)
+    line_total = graphene.Field(Money, resolver=money_from("line_total"), required=True)
+    total_weight = graphene.Field(Weight, resolver=weight_from("total_weight_g"), required=True)
     price_changed = graphene.Boolean(
         required=True, description="The price differs from the one the line was added at."
     )
@@ -110,22 +91,6 @@ class CheckoutLineType(graphene.ObjectType):
     @staticmethod
     def resolve_quantity(root: LineSummary, info: graphene.ResolveInfo) -> int:
         return root.line.quantity
-
-    @staticmethod
-    def resolve_unit_price(root: LineSummary, info: graphene.ResolveInfo) -> Any:
-        return money(root.unit_price)
-
-    @staticmethod
-    def resolve_price_at_add(root: LineSummary, info: graphene.ResolveInfo) -> Any:
-        return money(root.line.price_at_add)
-
-    @staticmethod
-    def resolve_line_total(root: LineSummary, info: graphene.ResolveInfo) -> Any:
-        return money(root.line_total)
-
-    @staticmethod
-    def resolve_total_weight(root: LineSummary, info: graphene.ResolveInfo) -> Any:
-        return weight(root.total_weight_g)
 
     @staticmethod
     def resolve_price_changed(root: LineSummary, info: graphene.ResolveInfo) -> bool:

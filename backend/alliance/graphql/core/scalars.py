@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
+from operator import attrgetter
 from typing import Any
 
 import graphene
@@ -29,3 +31,15 @@ class Weight(graphene.ObjectType):
 
 def weight(grams: int) -> dict[str, Any]:
     return {"grams": grams, "kilograms": grams_to_kg(grams)}
+
+
+def money_from(path: str) -> Callable[[Any, Any], Any]:
+    """A resolver for a Money field read from `path` (dotted) of the root object."""
+    read = attrgetter(path)
+    return lambda root, info: money(read(root))
+
+
+def weight_from(path: str) -> Callable[[Any, Any], Any]:
+    """A resolver for a Weight field read from the integer grams at `path` of the root."""
+    read = attrgetter(path)
+    return lambda root, info: weight(read(root))

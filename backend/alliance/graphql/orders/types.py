@@ -15,7 +15,7 @@ from alliance.accounts.models import Role
 from alliance.graphql.catalog.types import ChannelType
 from alliance.graphql.core.context import get_user
 from alliance.graphql.core.pagination import CountableConnection
-from alliance.graphql.core.scalars import Money, Weight, money, weight
+from alliance.graphql.core.scalars import Money, Weight, money_from, weight_from
 from alliance.graphql.inventory.types import LotType
 from alliance.orders.models import DeliveryMethod, Order, OrderLine, OrderStatus, PaymentStatus
 from alliance.orders.selectors import (
@@ -36,9 +36,9 @@ PaymentStatusEnum = graphene.Enum.from_enum(PaymentState, name="PaymentStatus")
 class PaymentType(DjangoObjectType):
     gateway = PaymentGatewayEnum(required=True)
     status = PaymentStatusEnum(required=True)
-    amount = graphene.Field(Money, required=True)
-    captured_amount = graphene.Field(Money, required=True)
-    refunded_amount = graphene.Field(Money, required=True)
+    amount = graphene.Field(Money, resolver=money_from("amount"), required=True)
+    captured_amount = graphene.Field(Money, resolver=money_from("captured_amount"), required=True)
+    refunded_amount = graphene.Field(Money, resolver=money_from("refunded_amount"), required=True)
 
     class Meta:
         model = Payment
@@ -62,25 +62,16 @@ class PaymentType(DjangoObjectType):
     def resolve_status(root: Payment, info: graphene.ResolveInfo) -> str:
         return root.status
 
-    @staticmethod
-    def resolve_amount(root: Payment, info: graphene.ResolveInfo) -> Any:
-        return money(root.amount)
-
-    @staticmethod
-    def resolve_captured_amount(root: Payment, info: graphene.ResolveInfo) -> Any:
-        return money(root.captured_amount)
-
-    @staticmethod
-    def resolve_refunded_amount(root: Payment, info: graphene.ResolveInfo) -> Any:
-        return money(root.refunded_amount)
-
 
 class OrderLineType(DjangoObjectType):
     unit_price = graphene.Field(
-        Money, required=True, description="Per unit, or per kilogram when sold by weight."
+        Money,
+        resolver=money_from("unit_price"),
+        required=True,
+        description="Per unit, or per kilogram when sold by weight.",
     )
-    line_total = graphene.Field(Money, required=True)
-    weight = graphene.Field(Weight, required=True)
+    line_total = graphene.Field(Money, resolver=money_from("line_total"), required=True)
+    weight = graphene.Field(Weight, resolver=weight_from("weight_g"), required=True)
     lot = graphene.Field(LotType, description="The first-expiring lot the goods came from.")
 
     class Meta:
@@ -108,18 +99,6 @@ class OrderLineType(DjangoObjectType):
         return queryset.select_related("lot")
 
     @staticmethod
-    def resolve_unit_price(root: OrderLine, info: graphene.ResolveInfo) -> Any:
-        return money(root.unit_price)
-
-    @staticmethod
-    def resolve_line_total(root: OrderLine, info: graphene.ResolveInfo) -> Any:
-        return money(root.line_total)
-
-    @staticmethod
-    def resolve_weight(root: OrderLine, info: graphene.ResolveInfo) -> Any:
-        return weight(root.weight_g)
-
-    @staticmethod
     def resolve_lot(root: OrderLine, info: graphene.ResolveInfo) -> Any:
         return root.lot if root.lot_id is not None else None
 
@@ -130,10 +109,10 @@ class OrderType(DjangoObjectType):
     payment_status = OrderPaymentStatusEnum(required=True)
     delivery_method = OrderDeliveryMethodEnum(required=True)
     created = graphene.DateTime(required=True)
-    subtotal = graphene.Field(Money, required=True)
-    shipping = graphene.Field(Money, required=True)
-    total = graphene.Field(Money, required=True)
-    total_weight = graphene.Field(Weight, required=True)
+    subtotal = graphene.Field(Money, resolver=money_from("subtotal"), required=True)
+    shipping = graphene.Field(Money, resolver=money_from("shipping"), required=True)
+    total = graphene.Field(Money, resolver=money_from("total"), required=True)
+    total_weight = graphene.Field(Weight, resolver=weight_from("total_weight_g"), required=True)
     lines = graphene.List(
         graphene.NonNull(OrderLineType),
         required=True,
@@ -186,22 +165,6 @@ class OrderType(DjangoObjectType):
     @staticmethod
     def resolve_created(root: Order, info: graphene.ResolveInfo) -> Any:
         return root.created_at
-
-    @staticmethod
-    def resolve_subtotal(root: Order, info: graphene.ResolveInfo) -> Any:
-        return money(root.subtotal)
-
-    @staticmethod
-    def resolve_shipping(root: Order, info: graphene.ResolveInfo) -> Any:
-        return money(root.shipping)
-
-    @staticmethod
-    def resolve_total(root: Order, info: graphene.ResolveInfo) -> Any:
-        return money(root.total)
-
-    @staticmethod
-    def resolve_total_weight(root: Order, info: graphene.ResolveInfo) -> Any:
-        return weight(root.total_weight_g)
 
     @staticmethod
     def resolve_lines(root: Order, info: graphene.ResolveInfo) -> Any:
