@@ -35,7 +35,7 @@ from alliance.orders.models import (
     OrderStatus,
     PaymentStatus,
 )
-from alliance.orders.services import order_set_status
+from alliance.orders.services import order_lines_mark_done, order_set_status
 
 FULFILLABLE_STATUSES = (OrderStatus.UNFULFILLED, OrderStatus.PARTIALLY_FULFILLED)
 # A partial refund (e.g. one item could not be supplied) leaves the rest of a paid order to
@@ -196,6 +196,7 @@ def order_fulfil(
         ).update(quantity_fulfilled=F("quantity_fulfilled") + quantity)
         if updated != 1:  # the order row is locked: cannot happen; the transaction undoes all
             raise FulfilExceedsQuantity(f"{line.sku} was shipped meanwhile.", field="lines")
+    order_lines_mark_done(order)
 
     all_shipped = not OrderLine.objects.filter(
         order=order, quantity_fulfilled__lt=F("quantity") - F("quantity_refunded")

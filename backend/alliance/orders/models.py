@@ -136,9 +136,19 @@ class OrderLine(BaseModel):
     )
     quantity_fulfilled = models.BigIntegerField(default=0)
     quantity_refunded = models.BigIntegerField(default=0)
+    # When the line was done: every unit shipped or refunded, at least one shipped (counter
+    # sales: the sale). Settlement settles a line in the period holding this moment.
+    fulfilled_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["id"]
+        indexes = [
+            models.Index(
+                fields=["fulfilled_at"],
+                condition=Q(fulfilled_at__isnull=False),
+                name="order_line_fulfilled_at",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(quantity__gt=0), name="order_line_quantity_positive"

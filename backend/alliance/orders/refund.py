@@ -38,11 +38,12 @@ from alliance.inventory.permissions import check_is_staff
 from alliance.inventory.warehouses import base_warehouse
 from alliance.orders.errors import DuplicateLine, InvalidQuantity, OrderError
 from alliance.orders.models import Order, OrderLine, OrderStatus, PaymentStatus
-from alliance.orders.services import order_set_status
+from alliance.orders.services import order_lines_mark_done, order_set_status
 from alliance.orders.status import can_move
 from alliance.payments.errors import InvalidPaymentAmount, PaymentGatewayError
 from alliance.payments.gateways import stripe as stripe_gateway
 from alliance.payments.models import Gateway, Payment, Refund
+from alliance.payments.refund_lines import refund_lines_assign
 from alliance.payments.services import (
     CAPTURED_OR_LATER,
     order_payment_status_refresh,
@@ -125,7 +126,13 @@ def _checked_lines(
 
 
 def _refund_through_stripe(
-    *, payment: Payment, order: Order, amount: Decimal, reason: str, actor: Any
+    *,
+    payment: Payment,
+    order: Order,
+    amount: Decimal,
+    reason: str,
+    actor: Any,
+    lines: Sequence[tuple[OrderLine, int]],
 ) -> Refund:
     number = Refund.objects.filter(payment__order=order).count() + 1
     refund = Refund.objects.create(
@@ -135,6 +142,7 @@ def _refund_through_stripe(
         reason=reason,
         created_by=actor,
     )
+    refund_lines_assign(refund, lines)
     result = stripe_gateway.create_refund(
         payment_intent_id=payment.psp_reference or "",
         amount=amount,
@@ -202,12 +210,16 @@ def order_refund(
                 reference=line.allocation_reference,
             )
 
+    order_lines_mark_done(order)  # refunding the unshipped rest completes a line
+
     if payment.gateway == Gateway.STRIPE:
         refund = _refund_through_stripe(
-            payment=payment, order=order, amount=value, reason=reason, actor=actor
+            payment=payment, order=order, amount=value, reason=reason, actor=actor, lines=checked
         )
     else:
-        refund = refund_record_succeeded(payment=payment, amount=value, reason=reason, actor=actor)
+        refund = refund_record_succeeded(
+            payment=payment, amount=value, reason=reason, actor=actor, lines=checked
+        )
 
     order.refresh_from_db(fields=["payment_status", "status"])
     if order.payment_status == PaymentStatus.FULLY_REFUNDED and can_move(

@@ -338,6 +338,7 @@ def base_sale_create(
         ]
     )
     OrderLine.objects.filter(order=order).update(quantity_fulfilled=F("quantity"))
+    order_lines_mark_done(order)
     order_set_status(order=order, status=OrderStatus.FULFILLED)
     payment = payment_create(
         order=order, gateway=payment_method, amount=order.total, reference=reference or receipt
@@ -345,3 +346,14 @@ def base_sale_create(
     payment_record_captured(payment=payment, amount=order.total)
     order.refresh_from_db()
     return order
+
+
+def order_lines_mark_done(order: Order) -> int:
+    """Stamp `fulfilled_at` on the order's lines that are now done: every unit shipped or
+    refunded, at least one shipped. Settlement settles a line in the period of that stamp."""
+    return OrderLine.objects.filter(
+        order=order,
+        fulfilled_at__isnull=True,
+        quantity_fulfilled__gt=0,
+        quantity_fulfilled__gte=F("quantity") - F("quantity_refunded"),
+    ).update(fulfilled_at=timezone.now())

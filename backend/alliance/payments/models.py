@@ -85,6 +85,7 @@ class Refund(BaseModel):
     psp_reference = models.CharField(max_length=255, null=True, blank=True, unique=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     reason = models.TextField(blank=True)
+    succeeded_at = models.DateTimeField(null=True, blank=True)  # when the money went back
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -94,6 +95,35 @@ class Refund(BaseModel):
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive"),
         ]
+
+
+class RefundLine(models.Model):
+    """Which order line a refund's money is for (settlement charges it to that line's
+    village). A refund naming lines gives each line min(remaining, quantity x unit price)
+    in the order named; a refund naming none is spread over the order's lines by their
+    value not yet refunded (largest remainder to the fen). What is left over refunds
+    shipping, which no village is owed."""
+
+    refund = models.ForeignKey(Refund, on_delete=models.CASCADE, related_name="lines")
+    order_line = models.ForeignKey(
+        "orders.OrderLine", on_delete=models.PROTECT, related_name="refund_lines"
+    )
+    quantity = models.BigIntegerField(default=0)  # goods given back (0: money only)
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gt=0) & Q(quantity__gte=0), name="refund_line_positive"
+            ),
+            models.UniqueConstraint(
+                fields=["refund", "order_line"], name="one_refund_line_per_line"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"refund {self.refund_id}: line {self.order_line_id} {self.amount}"
 
 
 class WebhookEvent(models.Model):

@@ -18,6 +18,7 @@ they can move there without changing their codes.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -37,6 +38,7 @@ from alliance.payments.errors import (
     UnknownGateway,
 )
 from alliance.payments.models import Gateway, Payment, PaymentState, Refund
+from alliance.payments.refund_lines import refund_lines_assign
 
 # Where each status stands; a recorded event never lowers the rank. Failed and cancelled
 # attempts may still be followed by a capture (the buyer retried and paid).
@@ -151,9 +153,12 @@ def refund_record_succeeded(
     psp_reference: str | None = None,
     reason: str = "",
     actor: Any = None,
+    lines: Sequence[tuple[Any, int]] = (),
 ) -> Refund:
     """Record a refund the gateway has made. Idempotent by `psp_reference`: the same
-    provider refund recorded twice counts once."""
+    provider refund recorded twice counts once. `lines` [(OrderLine, quantity)] names the
+    goods the money is for; a refund naming none (a refund made in Stripe's dashboard) is
+    spread over the order's lines (alliance.payments.refund_lines)."""
     locked = payment_lock(payment)
     existing = (
         Refund.objects.filter(payment_id=locked.pk, psp_reference=psp_reference).first()
@@ -166,7 +171,8 @@ def refund_record_succeeded(
         amount = refund_check(locked, existing.amount, exclude_refund_id=existing.pk)
         refund = existing
         refund.status = Refund.Status.SUCCEEDED
-        refund.save(update_fields=["status", "updated_at"])
+        refund.succeeded_at = timezone.now()
+        refund.save(update_fields=["status", "succeeded_at", "updated_at"])
     else:
         amount = refund_check(locked, amount)
         refund = Refund.objects.create(
@@ -174,9 +180,11 @@ def refund_record_succeeded(
             amount=amount,
             psp_reference=psp_reference or None,
             status=Refund.Status.SUCCEEDED,
+            succeeded_at=timezone.now(),
             reason=reason,
             created_by=actor if getattr(actor, "is_authenticated", False) else None,
         )
+    refund_lines_assign(refund, lines)
     locked.refunded_amount += amount
     locked.status = (
         PaymentState.REFUNDED

@@ -39,6 +39,8 @@ INSTALLED_APPS = [
     "alliance.checkout",
     "alliance.orders",
     "alliance.payments",
+    "alliance.settlement",
+    "alliance.reports",
     "alliance.search",
     "alliance.graphql",
 ]
