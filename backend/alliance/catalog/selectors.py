@@ -93,6 +93,9 @@ class ProductFilter:
     price_min: Decimal | None = None
     price_max: Decimal | None = None
     status: str | None = None
+    # Storefront filters: some can be sold online now / picked up at the base now.
+    in_stock: bool = False
+    pickup_at_base: bool = False
 
 
 class ProductSort:
@@ -147,9 +150,31 @@ def product_list(
                 )
             )
         )
+    if filters.in_stock:
+        qs = qs.filter(_has_sellable_stock(("village", "base")))
+    if filters.pickup_at_base:
+        qs = qs.filter(_has_sellable_stock(("base",)))
     if filters.search:
         qs = get_backend().filter_products(qs, filters.search)
     return _sorted(qs, channel=channel, sort_by=sort_by, descending=descending)
+
+
+def _has_sellable_stock(warehouse_kinds: tuple[str, ...]) -> Exists:
+    """Some unreserved stock of the product in an active warehouse of these kinds, in a lot
+    not expired (what inventory counts as available; see inventory.allocation)."""
+    from django.utils import timezone
+
+    from alliance.inventory.models import Stock
+
+    today = timezone.localdate()
+    return Exists(
+        Stock.objects.filter(
+            variant__product_id=OuterRef("pk"),
+            warehouse__kind__in=warehouse_kinds,
+            warehouse__is_active=True,
+            quantity__gt=F("allocated"),
+        ).filter(Q(lot__best_before__isnull=True) | Q(lot__best_before__gte=today))
+    )
 
 
 def _sorted(
@@ -172,3 +197,31 @@ def _sorted(
         return qs.order_by(key, f"{sign}id")
     # newest first by default; descending=True flips it to oldest first
     return qs.order_by("created_at" if descending else "-created_at", "id" if descending else "-id")
+
+
+def variant_lot_on_offer(variant_id: int) -> Any:
+    """The lot an online sale of the variant would take first (FEFO: earliest best-before,
+    then oldest harvest, lots without a best-before last), among unreserved stock in active
+    warehouses, not expired; None when there is none. One query."""
+    from django.utils import timezone
+
+    from alliance.inventory.models import Stock
+
+    today = timezone.localdate()
+    stock = (
+        Stock.objects.filter(
+            variant_id=variant_id,
+            warehouse__is_active=True,
+            warehouse__kind__in=("village", "base"),
+            quantity__gt=F("allocated"),
+        )
+        .filter(Q(lot__best_before__isnull=True) | Q(lot__best_before__gte=today))
+        .select_related("lot")
+        .order_by(
+            F("lot__best_before").asc(nulls_last=True),
+            F("lot__harvest_date").asc(nulls_last=True),
+            "pk",
+        )
+        .first()
+    )
+    return stock.lot if stock is not None else None

@@ -12,6 +12,10 @@ from alliance.graphql.inventory.mutations.root import InventoryMutations
 from alliance.graphql.inventory.queries import InventoryQueries
 from alliance.graphql.orders.mutations.root import OrderMutations
 from alliance.graphql.orders.queries import OrderQueries
+from alliance.graphql.reports.exports import ExportMutations, ExportQueries
+from alliance.graphql.reports.queries import ReportQueries
+from alliance.graphql.settlement.mutations import SettlementMutations
+from alliance.graphql.settlement.queries import SettlementQueries
 from alliance.graphql.villages.queries import VillageQueries
 
 
@@ -22,6 +26,9 @@ class Query(
     CheckoutQueries,
     InventoryQueries,
     OrderQueries,
+    SettlementQueries,
+    ReportQueries,
+    ExportQueries,
     graphene.ObjectType,
 ):
     node = graphene.relay.Node.Field()
@@ -33,6 +40,8 @@ class Mutation(
     CheckoutMutations,
     InventoryMutations,
     OrderMutations,
+    SettlementMutations,
+    ExportMutations,
     graphene.ObjectType,
 ):
     pass

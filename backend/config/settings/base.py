@@ -145,6 +145,11 @@ CELERY_TASK_IGNORE_RESULT = True
 # Online orders still unpaid this many minutes after checkoutComplete are cancelled and their
 # stock released (alliance.orders.tasks.orders_release_unpaid, run by celery beat).
 ORDER_UNPAID_RELEASE_MINUTES = env_int("ORDER_UNPAID_RELEASE_MINUTES", 30)
+
+# Settlement (alliance.settlement): period length, one of month, half_month, week.
+SETTLEMENT_PERIOD = env_str("SETTLEMENT_PERIOD", "month")
+# Exports (alliance.reports): files under MEDIA_ROOT/exports; progress saved every N rows.
+EXPORT_PROGRESS_EVERY_ROWS = env_int("EXPORT_PROGRESS_EVERY_ROWS", 2000)
 CELERY_BEAT_SCHEDULE = {
     "orders-release-unpaid": {
         "task": "alliance.orders.tasks.orders_release_unpaid",

@@ -49,6 +49,12 @@ class ProductFilterInput(graphene.InputObjectType):
     producers = graphene.List(graphene.NonNull(graphene.ID))
     price = graphene.Field(PriceRangeInput, description="Variant price in the query's channel.")
     status = ProductStatusEnum()
+    in_stock = graphene.Boolean(
+        description="Only products with some stock that can be sold online right now."
+    )
+    pickup_at_base = graphene.Boolean(
+        description="Only products with some stock at the alliance base (pick-up) right now."
+    )
 
 
 def _filter_from_input(data: Any) -> ProductFilter:
@@ -64,6 +70,8 @@ def _filter_from_input(data: Any) -> ProductFilter:
         price_min=Decimal(price["gte"]) if price.get("gte") is not None else None,
         price_max=Decimal(price["lte"]) if price.get("lte") is not None else None,
         status=getattr(status, "value", status),
+        in_stock=bool(data.get("in_stock")),
+        pickup_at_base=bool(data.get("pickup_at_base")),
     )
 
 

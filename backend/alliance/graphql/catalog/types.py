@@ -15,7 +15,7 @@ from alliance.catalog.models import (
     ProductVariant,
     VariantChannelPrice,
 )
-from alliance.catalog.selectors import product_visible_queryset
+from alliance.catalog.selectors import product_visible_queryset, variant_lot_on_offer
 from alliance.graphql.core.context import get_user
 from alliance.graphql.core.pagination import CountableConnection
 from alliance.graphql.core.scalars import Money, Weight, money, money_from, weight_from
@@ -43,6 +43,12 @@ def _media_url(info: graphene.ResolveInfo, file: Any) -> str:
         )
         request._media_base_url = base
     return base + file.url
+
+
+def _lot_type() -> Any:
+    from alliance.graphql.inventory.types import LotType
+
+    return LotType
 
 
 class ChannelType(DjangoObjectType):
@@ -157,6 +163,12 @@ class ProductVariantType(DjangoObjectType):
     pickup_at_base = graphene.Boolean(
         required=True, description="Whether some is available at the alliance base right now."
     )
+    lot_on_offer = graphene.Field(
+        lambda: _lot_type(),
+        description="The lot an online order would take now (earliest best-before first, as "
+        "allocation does), for its harvest and best-before dates; null without stock. One "
+        "query per variant: meant for a product page, not for lists.",
+    )
 
     class Meta:
         model = ProductVariant
@@ -202,6 +214,10 @@ class ProductVariantType(DjangoObjectType):
     @staticmethod
     def resolve_pickup_at_base(root: ProductVariant, info: graphene.ResolveInfo) -> bool:
         return variant_pickup_at_base(info, root)
+
+    @staticmethod
+    def resolve_lot_on_offer(root: ProductVariant, info: graphene.ResolveInfo) -> Any:
+        return variant_lot_on_offer(root.pk)
 
 
 class ThumbnailType(DjangoObjectType):

@@ -120,6 +120,12 @@ class CheckoutProblemType(graphene.ObjectType):
         return line_global_id(root.line.pk) if root.line is not None else None
 
 
+def _order_type() -> Any:
+    from alliance.graphql.orders.types import OrderType
+
+    return OrderType
+
+
 class CheckoutType(graphene.ObjectType):
     token = graphene.UUID(required=True, description="The checkout's handle: keep it secret.")
     email = graphene.String(required=True)
@@ -137,9 +143,27 @@ class CheckoutType(graphene.ObjectType):
     problems = graphene.List(graphene.NonNull(CheckoutProblemType), required=True)
     created = graphene.DateTime(required=True)
     last_change = graphene.DateTime(required=True)
+    order = graphene.Field(
+        lambda: _order_type(),
+        description="The order placed from this checkout (after checkoutComplete), with all "
+        "its lines: whoever may read the checkout may follow its order (the storefront's "
+        "confirmation page for a buyer who did not sign in).",
+    )
 
     class Meta:
         name = "Checkout"
+
+    @staticmethod
+    def resolve_order(root: Checkout, info: graphene.ResolveInfo) -> Any:
+        from alliance.orders.models import Order
+
+        # Lines prefetched: OrderType.lines then shows them all (the reader holds the token).
+        return (
+            Order.objects.filter(checkout_token=root.token)
+            .select_related("channel")
+            .prefetch_related("lines__lot")
+            .first()
+        )
 
     @staticmethod
     def resolve_token(root: Checkout, info: graphene.ResolveInfo) -> Any:

@@ -1,0 +1,11 @@
+"""Exports: exportCreate mutation and exportJob query."""
+
+import graphene
+
+
+class ExportQueries(graphene.ObjectType):
+    pass
+
+
+class ExportMutations(graphene.ObjectType):
+    pass

@@ -1,0 +1,7 @@
+"""Report reads: salesReport, reconciliation, allianceTotals."""
+
+import graphene
+
+
+class ReportQueries(graphene.ObjectType):
+    pass
