@@ -7,8 +7,9 @@ when it answers but not with the data asked for (GraphQL errors, malformed JSON)
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+import hashlib
+import json
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,9 @@ class BackendResponseError(BackendError):
     """An answer we cannot use: GraphQL errors, a 4xx status, or malformed JSON."""
 
 
+@cache
 def load_query(name: str) -> str:
+    """The text of storefront/api/queries/<name>.graphql (read once per process)."""
     return (QUERIES_DIR / f"{name}.graphql").read_text(encoding="utf-8")
 
 
@@ -44,16 +47,32 @@ class BackendClient:
         self.endpoint = base_url.rstrip("/") + "/graphql/"
         self.timeout = httpx.Timeout(timeout, connect=min(timeout, 2.0))
         self.transport = transport
+        self._http: httpx.Client | None = None
 
-    def execute(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
-        """POST one GraphQL operation; return its `data` or raise a BackendError."""
+    def _client(self) -> httpx.Client:
+        # One connection pool per BackendClient (keep-alive saves a TCP handshake per call).
+        if self._http is None:
+            self._http = httpx.Client(timeout=self.timeout, transport=self.transport)
+        return self._http
+
+    def execute(
+        self,
+        query: str,
+        variables: dict[str, Any] | None = None,
+        *,
+        token: str | None = None,
+    ) -> dict[str, Any]:
+        """POST one GraphQL operation; return its `data` or raise a BackendError. `token`
+        is the signed-in user's access token (sent as a bearer token, never to a browser)."""
+        headers = {"Accept": "application/json"}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
         try:
-            with httpx.Client(timeout=self.timeout, transport=self.transport) as http:
-                response = http.post(
-                    self.endpoint,
-                    json={"query": query, "variables": variables or {}},
-                    headers={"Accept": "application/json"},
-                )
+            response = self._client().post(
+                self.endpoint,
+                json={"query": query, "variables": variables or {}},
+                headers=headers,
+            )
         except httpx.TimeoutException as exc:
             raise BackendUnavailable(f"{self.endpoint} timed out") from exc
         except httpx.HTTPError as exc:
@@ -75,27 +94,26 @@ class BackendClient:
             raise BackendResponseError(f"{self.endpoint} answered HTTP {response.status_code}")
         return payload["data"]
 
-
-@dataclass(frozen=True)
-class ProductCard:
-    name: str
-    village: str
-    price: Decimal | None  # lowest online price, CNY
-
-
-def fetch_home_products(client: BackendClient, *, first: int = 12) -> list[ProductCard]:
-    data = client.execute(load_query("home_products"), {"first": first})
-    try:
-        edges = data["products"]["edges"]
-        return [_card(edge["node"]) for edge in edges]
-    except (KeyError, TypeError, InvalidOperation) as exc:
-        raise BackendResponseError(f"unexpected products payload: {exc!r}") from exc
+    def run(
+        self, name: str, variables: dict[str, Any] | None = None, *, token: str | None = None
+    ) -> dict[str, Any]:
+        """Execute the operation in queries/<name>.graphql."""
+        return self.execute(load_query(name), variables, token=token)
 
 
-def _card(node: dict[str, Any]) -> ProductCard:
-    price = node.get("minPrice")
-    return ProductCard(
-        name=node["name"],
-        village=(node.get("village") or {}).get("name", ""),
-        price=Decimal(str(price["amount"])) if price else None,
-    )
+def cache_key(name: str, variables: dict[str, Any] | None, language: str) -> str:
+    """Cache key of a catalog answer: the operation, the language and every variable."""
+    digest = hashlib.sha256(
+        json.dumps(variables or {}, sort_keys=True, default=str).encode("utf-8")
+    ).hexdigest()[:32]
+    return f"catalog:{name}:{language}:{digest}"
+
+
+def mutation_errors(payload: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """The `errors { field code message }` of a mutation payload ([] when it succeeded)."""
+    if payload is None:
+        raise BackendResponseError("mutation answered null")
+    errors = payload.get("errors")
+    if not isinstance(errors, list):
+        raise BackendResponseError("mutation payload without errors list")
+    return errors

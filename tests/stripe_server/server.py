@@ -15,7 +15,7 @@ What it does, in the order a request meets it:
 
 Endpoints: POST /v1/payment_intents, GET|POST /v1/payment_intents/{id}, POST /v1/refunds,
 GET /v1/refunds/{id}, GET /v1/charges/{id}, GET /v1/balance_transactions (created[gte|gt|
-lt|lte], type, limit, starting_after; newest first, like Stripe).
+lt|lte], type, limit, starting_after, expand[]=data.source; newest first, like Stripe).
 
 Payments are completed from the test side with `succeed_payment_intent` (what a customer
 confirming in Stripe.js would cause): it creates the charge and its balance transaction.
@@ -475,9 +475,13 @@ class StripeServer:
         limit = int(params.get("limit", 10))
         if not 1 <= limit <= 100:
             raise _invalid("limit must be between 1 and 100.", param="limit")
+        page = items[:limit]
+        if "data.source" in (params.get("expand") or []):  # the charge or refund object
+            objects = {**self.charges, **self.refunds}
+            page = [{**t, "source": objects.get(t["source"], t["source"])} for t in page]
         return {
             "object": "list",
-            "data": items[:limit],
+            "data": page,
             "has_more": len(items) > limit,
             "url": "/v1/balance_transactions",
         }

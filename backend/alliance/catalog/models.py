@@ -48,6 +48,7 @@ class Category(BaseModel):
 class Product(BaseModel):
     class Status(models.TextChoices):
         DRAFT = "draft", "草稿"
+        PENDING_APPROVAL = "pending_approval", "待审核"
         PUBLISHED = "published", "已上架"
 
     producer = models.ForeignKey(
@@ -60,6 +61,19 @@ class Product(BaseModel):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
     published_at = models.DateTimeField(null=True, blank=True)
     tracks_lots = models.BooleanField(default=True)
+    # Listing approval (alliance.catalog.approval): when the product was last submitted, who
+    # approved it and when (an approval stays valid until the product is sent back), and the
+    # first secretary's comment when it was sent back.
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    approved_at = models.DateTimeField(null=True, blank=True)
+    approved_by = models.ForeignKey(
+        "accounts.User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    approval_comment = models.TextField(blank=True)
     # CJK unigrams + bigrams of the name (alliance.search.postgres); written by the services.
     search_vector = SearchVectorField(null=True, editable=False)
     is_demo = models.BooleanField(default=False)
@@ -72,7 +86,7 @@ class Product(BaseModel):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=Q(status="draft") | Q(published_at__isnull=False),
+                condition=~Q(status="published") | Q(published_at__isnull=False),
                 name="published_product_has_published_at",
             )
         ]

@@ -9,6 +9,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from alliance.catalog.approval import publish_refusal, record_direct_publish
 from alliance.catalog.errors import CatalogError, DuplicateSku
 from alliance.catalog.models import Category, Channel, Product, ProductVariant, VariantChannelPrice
 from alliance.core.errors import DomainError, NotFound, ValidationFailed
@@ -43,7 +44,7 @@ def _lock_product(actor: Any, product_id: int) -> Product:
     """Lock the product row, then check the actor may manage it (not found if out of scope)."""
     product = (
         Product.objects.select_for_update(of=("self",))
-        .select_related("producer")
+        .select_related("producer__village")
         .filter(pk=product_id)
         .first()
     )
@@ -102,6 +103,18 @@ def product_update(
         product.name = _check_name(name, errors)
     if status is not None and status not in Product.Status.values:
         errors.append(CatalogError(f"Unknown status {status!r}.", field="status"))
+    if status == Product.Status.PENDING_APPROVAL and product.status != status:
+        errors.append(
+            CatalogError(
+                "Use productSubmitForApproval to submit a product for approval.",
+                code="USE_SUBMIT_FOR_APPROVAL",
+                field="status",
+            )
+        )
+    if status == Product.Status.PUBLISHED and product.status != status:
+        refusal = publish_refusal(actor, product)
+        if refusal is not None:
+            errors.append(refusal)
     if status == Product.Status.PUBLISHED and not product.variants.exists():
         errors.append(
             CatalogError(
@@ -121,6 +134,8 @@ def product_update(
     if status is not None and status != product.status:
         product.status = status
         product.published_at = timezone.now() if status == Product.Status.PUBLISHED else None
+        if status == Product.Status.PUBLISHED:
+            record_direct_publish(actor, product)
     product.save()
     if name is not None:
         Product.objects.filter(pk=product.pk).update(search_vector=vector_expression(product.name))

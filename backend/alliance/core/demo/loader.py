@@ -3,8 +3,10 @@
 Every run plans the same county (fixed seed) and inserts only what is missing, looked up by
 natural keys: towns and villages by division code, producers by (village, name), products by
 their variants' SKUs (DEMO-0001-1, ...), photos by "this demo product has none", logins by
-e-mail, stock history by "this demo variant has no lot" (alliance.core.demo.inventory). So a
-second run inserts nothing, and a run after a partial deletion fills the gaps.
+e-mail, stock history by "this demo variant has no lot" (alliance.core.demo.inventory), the
+sales history by "there is no demo order" and its settlement by "no demo village has a
+statement" (alliance.core.demo.history). So a second run inserts nothing, and a run after a
+partial deletion fills the gaps.
 Rows that already exist and are not demo data (a real town with the same code, a real account
 with a demo e-mail address) are used or left alone, never changed.
 
@@ -39,6 +41,13 @@ from alliance.catalog.models import (
     VariantChannelPrice,
 )
 from alliance.core.demo.county import CountyPlan, plan_county
+from alliance.core.demo.history import (
+    demo_history_totals,
+    ensure_demo_history,
+    history_reset,
+    history_reset_blockers,
+    settle_demo_history,
+)
 from alliance.core.demo.inventory import (
     demo_inventory_totals,
     ensure_demo_inventory,
@@ -345,6 +354,7 @@ def _totals() -> dict[str, int]:
         "thumbnails": ProductThumbnail.objects.filter(image__product__is_demo=True).count(),
         "logins": User.objects.filter(is_demo=True).count(),
         **demo_inventory_totals(),
+        **demo_history_totals(),
     }
 
 
@@ -355,6 +365,8 @@ def load_demo_county(
     thumbnails: bool = True,
     thumbnail_limit: int | None = None,
     show_progress: bool = True,
+    history: bool = True,
+    history_scale: float = 1.0,
 ) -> DemoResult:
     """Build (or complete) the demo county. Safe to run again: nothing is duplicated.
 
@@ -363,13 +375,16 @@ def load_demo_county(
 
     `thumbnail_limit` caps how many demo photos get their thumbnails in this run (the
     others get them on a later run); thumbnails are the slow part (~40 ms a photo).
+
+    `history`: a year of sales, refunds and losses, settled month by month
+    (alliance.core.demo.history; `history_scale` shrinks it, for tests).
     """
     started = time.perf_counter()
     result = DemoResult()
     county = plan_county(SEED)
     plans = plan_products(county, SEED)
     written: list[str] = []
-    with tqdm(total=7, file=sys.stderr, disable=not show_progress, unit="step") as bar:
+    with tqdm(total=9, file=sys.stderr, disable=not show_progress, unit="step") as bar:
         try:
             with transaction.atomic():
                 _lock()
@@ -400,9 +415,17 @@ def load_demo_county(
                 bar.set_description("stock")
                 ensure_demo_inventory(result)
                 bar.update()
+                if history:  # after the stock: sales come from harvests of their own
+                    bar.set_description("sales history")
+                    ensure_demo_history(result, scale=history_scale)
+                bar.update()
         except BaseException:
             _delete_files(written)  # the rows are rolled back; their files go too
             raise
+        if history:  # after the commit: each settlement service commits on its own
+            bar.set_description("settlement")
+            settle_demo_history(result)
+        bar.update()
         if photos and thumbnails:
             _make_thumbnails(bar, result, thumbnail_limit)
         bar.set_description("done")
@@ -442,7 +465,11 @@ def _reset_blockers() -> list[str]:
             "real accounts operate demo producers",
         ),
     ]
-    return [f"{n} {what}" for n, what in checks if n] + inventory_reset_blockers()
+    return (
+        [f"{n} {what}" for n, what in checks if n]
+        + history_reset_blockers()
+        + inventory_reset_blockers()
+    )
 
 
 def reset_demo_data() -> dict[str, int]:
@@ -469,8 +496,10 @@ def reset_demo_data() -> dict[str, int]:
         ]
         deleted: dict[str, int] = {}
         try:
-            # Stock first: the ledger names demo villages' collection points, lots of demo
+            # Orders first (their lines name demo lots and collection points), then the
+            # stock: the ledger names demo villages' collection points, lots of demo
             # producers and the demo staff account as actor.
+            deleted.update(history_reset())
             deleted.update(inventory_reset())
             for key, queryset in (
                 ("logins", User.objects.filter(is_demo=True)),

@@ -55,6 +55,7 @@ class ProductFilterInput(graphene.InputObjectType):
     pickup_at_base = graphene.Boolean(
         description="Only products with some stock at the alliance base (pick-up) right now."
     )
+    sku = graphene.String(description="Only the product with a variant of this exact SKU.")
 
 
 def _filter_from_input(data: Any) -> ProductFilter:
@@ -132,6 +133,9 @@ class CatalogQueries(graphene.ObjectType):
             sort_by=sort_field,
             descending=descending,
         )
+        sku = ((filter or {}).get("sku") or "").strip()
+        if sku:  # the base counter scans or types a SKU
+            qs = qs.filter(variants__sku__iexact=sku)
         page = paginate(with_page_relations(qs), ProductConnection, first=first, after=after)
         # One availability query for the whole page, if a variant's stock is asked for.
         availability_expect_products(info, (edge.node for edge in page.edges))

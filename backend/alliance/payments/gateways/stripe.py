@@ -103,6 +103,9 @@ class BalanceTransactionResult:
     created: datetime
     source: str | None
     status: str
+    # The PaymentIntent of the charge or refund behind it (the expanded source): how the
+    # reconciliation finds our Payment (psp_reference); None for payouts, fees, ...
+    payment_intent_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -303,12 +306,14 @@ def create_refund(
 def list_balance_transactions(
     *, created_gte: datetime, created_lt: datetime
 ) -> list[BalanceTransactionResult]:
-    """Every balance transaction created in [created_gte, created_lt), all pages, newest first."""
+    """Every balance transaction created in [created_gte, created_lt), all pages, newest first,
+    with its source expanded (a charge or refund names its PaymentIntent)."""
     if created_gte.tzinfo is None or created_lt.tzinfo is None:
         raise ValueError("aware datetimes required")
     params: dict[str, Any] = {
         "created": {"gte": int(created_gte.timestamp()), "lt": int(created_lt.timestamp())},
         "limit": PAGE_SIZE,
+        "expand": ["data.source"],
     }
     results: list[BalanceTransactionResult] = []
     with _translate_errors():
@@ -326,9 +331,20 @@ def list_balance_transactions(
                     created=_ts(txn.created),
                     source=source if isinstance(source, str) or source is None else source.id,
                     status=txn.status,
+                    payment_intent_id=_payment_intent_of(source),
                 )
             )
     return results
+
+
+def _payment_intent_of(source: Any) -> str | None:
+    """The PaymentIntent id of an expanded charge or refund; None otherwise."""
+    if source is None or isinstance(source, str):
+        return None
+    intent = getattr(source, "payment_intent", None)
+    if intent is None or isinstance(intent, str):
+        return intent
+    return str(intent.id)
 
 
 def verify_webhook(payload: bytes, sig_header: str) -> WebhookEvent:

@@ -1,5 +1,10 @@
 import graphene
 
+from alliance.graphql.catalog.mutations.product_approval import (
+    ProductApprove,
+    ProductSendBack,
+    ProductSubmitForApproval,
+)
 from alliance.graphql.catalog.mutations.product_create import ProductCreate
 from alliance.graphql.catalog.mutations.product_delete import ProductDelete
 from alliance.graphql.catalog.mutations.product_image import ProductImageCreate, ProductImageDelete
@@ -20,3 +25,6 @@ class CatalogMutations(graphene.ObjectType):
     product_variant_create = ProductVariantCreate.Field()
     product_variant_update = ProductVariantUpdate.Field()
     product_variant_delete = ProductVariantDelete.Field()
+    product_submit_for_approval = ProductSubmitForApproval.Field()
+    product_approve = ProductApprove.Field()
+    product_send_back = ProductSendBack.Field()
