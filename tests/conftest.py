@@ -58,3 +58,18 @@ def stripe_server(settings: Any) -> Iterator[StripeServer]:
     settings.STRIPE_WEBHOOK_SECRET = "whsec_local_stripe_server"
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def e2e_stack() -> Iterator[Any]:
+    """The served stack (tests/e2e/stack.py), shared by every test of the session: tests that
+    change data (orders, stock) should use their own products or users where they can."""
+    from tests.e2e._browser import artifacts_root
+    from tests.e2e.stack import Stack
+
+    stack = Stack(artifacts_root())
+    try:
+        stack.start()
+        yield stack
+    finally:
+        stack.stop()

@@ -454,17 +454,21 @@ def print_plans(item: Measure, min_ms: int) -> None:
 # --- main ---------------------------------------------------------------------------------------
 
 
-def report(items: list[Measure], *, runs: int) -> None:
+def report(items: list[Measure], *, runs: int, load: tuple[float, ...]) -> None:
     print()
-    print(f"median of {runs} runs after a first call in this process (seconds)")
-    header = f"{'measure':<52} {'first':>7} {'median':>7} {'SQL':>5} {'target':>7}  status"
+    print(
+        f"median of {runs} runs after a first call in this process (seconds); "
+        f"{os.cpu_count()} CPUs, load average {load[0]:.1f} before and "
+        f"{os.getloadavg()[0]:.1f} after (other processes share them)"
+    )
+    header = f"{'measure':<64} {'first':>7} {'median':>7} {'SQL':>5} {'target':>7}  status"
     print(header)
     print("-" * len(header))
     for item in items:
         target = f"{item.target:.0f}" if item.target else "-"
         status = "SLOW" if item.slow else "ok"
         print(
-            f"{item.name:<52} {item.first:>7.2f} {item.median:>7.2f} {item.sql:>5} {target:>7}"
+            f"{item.name:<64} {item.first:>7.2f} {item.median:>7.2f} {item.sql:>5} {target:>7}"
             f"  {status}"
         )
         if item.note:
@@ -514,6 +518,7 @@ def main(argv: list[str] | None = None) -> int:
 
     items: list[Measure] = []
     runs = args.runs
+    load = os.getloadavg()
     groups = ["VILLAGE", "MONTH"]
     for label, span in (("all", "all"), (f"year {period[:4]}", period[:4])):
         items.append(
@@ -562,7 +567,7 @@ def main(argv: list[str] | None = None) -> int:
         )
     items.append(export_in_child(staff, previous, args.db))
 
-    report(items, runs=runs)
+    report(items, runs=runs, load=load)
     if prepared:
         seconds = [s for _, s, _ in prepared]
         print(

@@ -1,6 +1,7 @@
 """Fixtures of the browser tests (tests/e2e): a served stack, Chromium pages, axe, screenshots.
 
-- e2e_stack (session): tests/e2e/stack.py Stack, started once: backend_url, storefront_url,
+- e2e_stack (session, defined in tests/conftest.py so that tests/storefront shares it):
+  tests/e2e/stack.py Stack, started once: backend_url, storefront_url,
   database_url, graphql(), graphql_response(), token_for(), sql(), manage(),
   start_storefront().
 - browser (session): Debian's /usr/bin/chromium through Playwright's sync API.
@@ -38,7 +39,6 @@ from tests.e2e._browser import (
     safe_name,
     screenshot,
 )
-from tests.e2e.stack import Stack
 
 E2E_DIR = Path(__file__).resolve().parent
 
@@ -82,18 +82,6 @@ def artifacts_dir(request: pytest.FixtureRequest) -> Path:
     folder = _test_folder(request.node)
     shutil.rmtree(folder, ignore_errors=True)
     return folder
-
-
-@pytest.fixture(scope="session")
-def e2e_stack() -> Iterator[Stack]:
-    """The served stack (tests/e2e/stack.py), shared by every test of the session: tests that
-    change data (orders, stock) should use their own products or users where they can."""
-    stack = Stack(artifacts_root())
-    try:
-        stack.start()
-        yield stack
-    finally:
-        stack.stop()
 
 
 @pytest.fixture(scope="session")

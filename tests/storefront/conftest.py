@@ -22,7 +22,6 @@ from typing import Any
 import pytest
 from django.test import Client, override_settings
 
-from tests.e2e._browser import artifacts_root
 from tests.e2e.stack import Stack
 
 STOREFRONT = Path(__file__).resolve().parents[2] / "storefront"
@@ -64,24 +63,11 @@ def storefront_settings(**overrides: Any) -> dict[str, Any]:
     return values
 
 
-class StorefrontTestStack(Stack):
-    """The e2e stack under its own database name, so that it can run in the same pytest
-    process as tests/e2e's (which drops and recreates e2e_alliance_<pid>)."""
-
-    def __init__(self, artifacts_dir: Path):
-        super().__init__(artifacts_dir)
-        self.database_name = f"{self.database_name}_storefront"
-
-
 @pytest.fixture(scope="session")
-def backend_stack() -> Iterator[Stack]:
-    """The backend (and a storefront) served from a fresh demo database, once per session."""
-    stack = StorefrontTestStack(artifacts_root() / "storefront-tests")
-    try:
-        stack.start()
-        yield stack
-    finally:
-        stack.stop()
+def backend_stack(e2e_stack: Stack) -> Stack:
+    """The backend (and a storefront) served from a fresh demo database: the same stack as
+    the browser tests', started once per session (tests/conftest.py)."""
+    return e2e_stack
 
 
 @pytest.fixture

@@ -296,3 +296,40 @@ def test_with_a_publishable_key_the_backend_decides_the_gateway(
     assert "在线支付尚未开通" in html
     assert "js.stripe.com" not in html
     assert "演示支付：确认付款" not in html
+
+
+def test_an_expired_access_token_is_refreshed_and_a_refused_one_signs_out(
+    storefront: dict[str, Any], backend_stack: Stack
+) -> None:
+    from importlib import import_module
+
+    from django.conf import settings
+    from django.test import RequestFactory
+
+    from api.client import BackendClient
+    from shop import session
+
+    client = BackendClient(backend_stack.backend_url)
+    signed = client.run(
+        "token_create", {"email": "consumer@example.com", "password": "alliance-demo"}
+    )["tokenCreate"]
+    request = RequestFactory().get("/")
+    request.session = import_module(settings.SESSION_ENGINE).SessionStore()
+    session.sign_in(
+        request, token=signed["token"], refresh_token=signed["refreshToken"], email="c@x"
+    )
+    request.session[session.AUTH] = dict(request.session[session.AUTH], exp=0)  # "expired"
+
+    fresh = session.access_token(request, client)
+    assert fresh and fresh != signed["token"]
+    assert request.session[session.AUTH]["exp"] > 0
+    me = client.execute("{ me { email } }", token=fresh)["me"]
+    assert me == {"email": "consumer@example.com"}
+
+    request.session[session.AUTH] = dict(
+        request.session[session.AUTH], exp=0, refresh="not-a-refresh-token"
+    )
+    request.session[session.CHECKOUT] = "00000000-0000-0000-0000-000000000000"
+    assert session.access_token(request, client) is None
+    assert session.AUTH not in request.session
+    assert session.CHECKOUT not in request.session  # the user's checkout is not theirs now

@@ -85,24 +85,21 @@ def test_an_unknown_or_finished_job_is_not_run(settled):
 def test_a_broker_that_cannot_be_reached_fails_the_job(settled, django_capture_on_commit_callbacks):
     from config.celery import app
 
-    saved = (app.conf.task_always_eager, app.conf.broker_url)
-
-    def fresh_producers() -> None:  # Celery caches its producer pool per broker URL
-        app.pool.force_close_all()
-        app._pool = None
-        app.amqp._producer_pool = None
-
+    # Celery caches its producer pool (even eager tasks take a producer): keep the one of
+    # the real broker aside, untouched, and put it back afterwards.
+    saved = (app.conf.task_always_eager, app.conf.broker_url, app._pool, app.amqp._producer_pool)
     app.conf.task_always_eager = False
     app.conf.broker_url = "redis://127.0.0.1:9/0"  # the discard port: nothing listens
-    fresh_producers()
+    app._pool = app.amqp._producer_pool = None
     try:
         with django_capture_on_commit_callbacks(execute=True):
             job = export_create(
                 actor=staff(), kind="statements", format="csv", params={"period": "2026-10"}
             )
     finally:
-        app.conf.task_always_eager, app.conf.broker_url = saved
-        fresh_producers()
+        if app._pool is not None:
+            app._pool.force_close_all()
+        app.conf.task_always_eager, app.conf.broker_url, app._pool, app.amqp._producer_pool = saved
     job.refresh_from_db()
     assert job.status == ExportJob.Status.FAILED
     assert job.error.startswith("导出任务无法排队")

@@ -107,3 +107,16 @@ def test_statements_from_settlement_generate(django_capture_on_commit_callbacks)
     assert len(lines) == statement.line_count == 1
     assert Decimal(lines[0][12]) == statement.gross == Decimal("37.05")
     assert Decimal(lines[0][15]) == statement.net_payable
+
+
+def test_sales_report_of_one_channel_without_grouping_is_its_totals(
+    settled, django_capture_on_commit_callbacks
+):
+    job = export(
+        django_capture_on_commit_callbacks, staff(), kind="sales_report", format="csv",
+        period=this_month(), channel="online",
+    )  # fmt: skip
+    assert job.status == ExportJob.Status.DONE, job.error
+    assert job.file_name == f"销售报表-{this_month()}-线上商城.csv"
+    _, rows = csv_text(job)
+    assert rows == [["", *SALES_MEASURES], ["合计", "0", "0", "0.000", "0.000", *["0.00"] * 3]]

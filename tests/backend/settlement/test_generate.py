@@ -9,6 +9,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 
 from alliance.core.errors import PermissionDenied
+from alliance.core.money import quantize
 from alliance.orders.fulfil import order_fulfil
 from alliance.orders.models import OrderLine
 from alliance.settlement.errors import (
@@ -23,7 +24,11 @@ from alliance.settlement.periods import (
     period_span_after,
     period_span_containing,
 )
-from alliance.settlement.services import settlement_confirm, settlement_generate
+from alliance.settlement.services import (
+    commission_rule_set,
+    settlement_confirm,
+    settlement_generate,
+)
 from tests.backend.factories.accounts import consumer, secretary_of, staff
 from tests.backend.factories.villages import VillageFactory
 from tests.backend.settlement.helpers import (
@@ -401,3 +406,40 @@ def test_only_staff_generate(who):
     with pytest.raises(PermissionDenied):
         settlement_generate(actor=actor, period_code=P1)
     assert not Statement.objects.exists() and not SettlementPeriod.objects.exists()
+
+
+def test_sql_rounding_is_half_up_like_core_money_for_sales_and_refunds():
+    village = VillageFactory()
+    commission_rule_set(actor=staff(), rate="0.0125", village_id=village.pk)
+    prices = ["0.20", "0.40", "1.00", "1.20", "3.60", "0.01", "99.96"]
+    orders = [
+        online_sale(
+            [(product_variant(village=village, online=price, at_village=2), 1)],
+            at=in_period(P1, day=4),
+        )
+        for price in prices
+    ]
+    for order in orders:
+        refund(order, str(order.total), lines=[(line_of(order), 1)], at=in_period(P1, day=8))
+
+    [statement] = settlement_generate(actor=staff(), period_code=P1).statements
+
+    rate = Decimal("0.0125")
+    for line in statement.lines.all():
+        exact = abs(line.gross) * rate  # e.g. 0.40 x 0.0125 = 0.005 -> 0.01
+        expected = quantize(exact) if line.kind == "sale" else -quantize(exact)
+        assert (line.commission_rate, line.commission) == (rate, expected), line
+        assert line.net == line.gross - line.commission
+    assert sorted(
+        (line.gross, line.commission) for line in statement.lines.filter(kind="sale")
+    ) == [
+        (Decimal("0.01"), Decimal("0.00")),
+        (Decimal("0.20"), Decimal("0.00")),  # 0.0025
+        (Decimal("0.40"), Decimal("0.01")),  # 0.005
+        (Decimal("1.00"), Decimal("0.01")),  # 0.0125
+        (Decimal("1.20"), Decimal("0.02")),  # 0.015
+        (Decimal("3.60"), Decimal("0.05")),  # 0.045
+        (Decimal("99.96"), Decimal("1.25")),  # 1.2495
+    ]
+    # everything given back in the same month: nothing is owed either way
+    assert totals(statement)[2:] == amounts("106.37", "106.37", "0.00", "0.00")

@@ -18,8 +18,8 @@ from alliance.graphql.core.context import get_user
 from alliance.graphql.core.ids import decode_id
 from alliance.graphql.core.mutations import BaseMutation
 from alliance.graphql.core.pagination import CountableConnection, connection_args, paginate
+from alliance.graphql.reports.types import SalesGroupByEnum
 from alliance.reports.exports import (
-    GROUP_BY,
     export_create,
     export_job_get,
     export_jobs_own,
@@ -30,7 +30,6 @@ from alliance.reports.models import ExportJob
 ExportKindEnum = graphene.Enum.from_enum(ExportJob.Kind, name="ExportKind")
 ExportFormatEnum = graphene.Enum.from_enum(ExportJob.Format, name="ExportFormat")
 ExportStatusEnum = graphene.Enum.from_enum(ExportJob.Status, name="ExportStatus")
-ExportGroupByEnum = graphene.Enum("ExportGroupBy", [(name, name) for name in GROUP_BY])
 
 
 def _value(enum_value: Any) -> Any:
@@ -125,7 +124,7 @@ class ExportCreateInput(graphene.InputObjectType):
     )
     village = graphene.ID(description="Statements of one village only (first secretaries: own).")
     channel = graphene.String(description="Sales report: one channel (online or base).")
-    group_by = graphene.List(graphene.NonNull(ExportGroupByEnum), description="Sales report.")
+    group_by = graphene.List(graphene.NonNull(SalesGroupByEnum), description="Sales report.")
 
 
 class ExportCreate(BaseMutation):

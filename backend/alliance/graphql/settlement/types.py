@@ -41,10 +41,22 @@ from alliance.settlement.selectors import (
     with_relations,
 )
 
-SettlementPeriodKindEnum = graphene.Enum.from_enum(PeriodKind, name="SettlementPeriodKind")
-StatementStatusEnum = graphene.Enum.from_enum(StatementStatus, name="StatementStatus")
-StatementLineKindEnum = graphene.Enum.from_enum(StatementLine.Kind, name="StatementLineKind")
-PayoutMethodEnum = graphene.Enum.from_enum(PayoutMethod, name="PayoutMethod")
+SettlementPeriodKindEnum = graphene.Enum.from_enum(
+    PeriodKind, name="SettlementPeriodKind", description="Month, half month or ISO week."
+)
+StatementStatusEnum = graphene.Enum.from_enum(
+    StatementStatus,
+    name="StatementStatus",
+    description="draft -> confirmed (immutable from then on) -> paid.",
+)
+StatementLineKindEnum = graphene.Enum.from_enum(
+    StatementLine.Kind,
+    name="StatementLineKind",
+    description="A settled order line, or a (negative) refund adjustment.",
+)
+PayoutMethodEnum = graphene.Enum.from_enum(
+    PayoutMethod, name="PayoutMethod", description="How the money was paid to the village."
+)
 
 
 class SettlementPeriodType(DjangoObjectType):

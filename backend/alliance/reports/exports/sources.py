@@ -22,10 +22,11 @@ from alliance.reports.exports.tables import (
     Table,
 )
 from alliance.reports.models import ExportJob
+from alliance.reports.sales import GroupBy
 from alliance.settlement.models import Statement, StatementLine
 
 Kind = ExportJob.Kind
-GROUP_BY = ("VILLAGE", "PRODUCER", "CATEGORY", "CATEGORY_ROOT", "CHANNEL", "MONTH")
+GROUP_BY = GroupBy.ALL  # the sales report's groupings
 LINES_CHUNK = 2000
 
 
