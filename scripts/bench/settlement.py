@@ -14,9 +14,9 @@ Preparation, once per database (committed, skipped when done): every month befor
 settled as the alliance would have: settlement_generate, then each draft confirmed and paid
 in full (settlement_confirm, settlement_payout_create). The time of each generation is
 reported. The generations run with `SET LOCAL enable_nestloop = off` (unless
---prepare-as-is): as first written, the sales INSERT of settlement_generate gets a
-nested-loop plan that takes minutes per month on this history, and preparing 16 months
-that way would take hours; the measures below use the service exactly as it is.
+--prepare-as-is), so that the preparation stays quick even if the service's plan regresses
+(as first written, its sales INSERT got a nested-loop plan that took minutes per month on
+this history); the measures below use the service exactly as it is.
 
 Then, each measured as the first call in this process ("first") and the median of --runs
 more, with the SQL statements of one call (a counting execute_wrapper):

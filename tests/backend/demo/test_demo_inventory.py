@@ -37,7 +37,13 @@ Kind = StockMovement.Kind
 def load(*args: str) -> str:
     out = io.StringIO()
     call_command(
-        "load_demo", "--no-progress", "--no-photos", *args, stdout=out, stderr=io.StringIO()
+        "load_demo",
+        "--no-progress",
+        "--no-photos",
+        "--no-history",
+        *args,
+        stdout=out,
+        stderr=io.StringIO(),
     )
     return out.getvalue()
 

@@ -40,7 +40,9 @@ LOGINS = {
 
 def load(*args: str) -> str:
     out = io.StringIO()
-    call_command("load_demo", "--no-progress", *args, stdout=out, stderr=io.StringIO())
+    call_command(
+        "load_demo", "--no-progress", "--no-history", *args, stdout=out, stderr=io.StringIO()
+    )
     return out.getvalue()
 
 

@@ -22,6 +22,10 @@ sales fill the rest, each line chosen cheaper or dearer per kilogram as the runn
 runs ahead of or behind the target, and a last wholesale order closes the gap exactly.
 `scale` shrinks the year (targets and order counts) for tests.
 
+Products listed more than two months ago were on sale all year: their publication date moves
+back before the history starts (newer products sell only since theirs). In the inventory's
+last 90 days the history's goods travel on the inventory's weekly transfers.
+
 Numbers never collide with the live sequences: orders "AMD<date>-<n>", counter receipts
 "RD<date>-<n>", new transfers "DEMO-H<n>". Orders carry is_demo=True; the history runs only
 when no demo order exists, so a second load adds nothing.
