@@ -16,7 +16,7 @@ class VillageFactory(factory.django.DjangoModelFactory):
         model = Village
 
     town = factory.SubFactory(TownFactory)
-    code = factory.Sequence(lambda n: f"610627999{n:03d}")
+    code = factory.Sequence(lambda n: f"6106279{n:05d}")  # 12 digits up to 99,999
     name = factory.Sequence(lambda n: f"测试村{n}")
 
 

@@ -477,6 +477,10 @@ def test_all_statements_read_one_snapshot(settings):
 
     statements = [q["sql"] for q in queries]
     assert statements[:2] == ["BEGIN", "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"]
-    assert statements[2] == "SET LOCAL work_mem = '64MB'"
+    assert statements[2:5] == [
+        "SET LOCAL work_mem = '64MB'",
+        "SET LOCAL jit = off",
+        "SET LOCAL random_page_cost = 1.1",
+    ]
     assert statements[-1] == "COMMIT"
-    assert len(statements) == 3 + 9 + 1  # the snapshot, 9 aggregate statements (no Stripe)
+    assert len(statements) == 5 + 9 + 1  # the snapshot, 9 aggregate statements (no Stripe)
