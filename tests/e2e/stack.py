@@ -277,8 +277,24 @@ def _pid_alive(pid: int) -> bool:
 class Stack:
     """The database, the backend and the storefront of one test session."""
 
-    def __init__(self, artifacts_dir: Path):
-        self.database_name = f"{DATABASE_PREFIX}{os.getpid()}"
+    def __init__(
+        self,
+        artifacts_dir: Path,
+        *,
+        name_suffix: str = "",
+        demo_options: Sequence[str] = (),
+        backend_extra_env: dict[str, str] | None = None,
+        storefront_extra_env: dict[str, str] | None = None,
+    ):
+        """`name_suffix` (e.g. "stripe") lets a second stack run beside the session's;
+        `demo_options` go to load_demo (e.g. "--no-history", "--no-photos"); the extra
+        environments are applied after the defaults (e.g. Stripe keys and DEMO_MODE=0)."""
+        self.database_name = f"{DATABASE_PREFIX}{os.getpid()}" + (
+            f"_{name_suffix}" if name_suffix else ""
+        )
+        self.demo_options = tuple(demo_options)
+        self.backend_extra_env = dict(backend_extra_env or {})
+        self.storefront_extra_env = dict(storefront_extra_env or {})
         self.artifacts_dir = artifacts_dir
         self.secret_key = "e2e-only-secret-key-" + os.urandom(24).hex()
         self.timings: dict[str, float] = {}
@@ -418,7 +434,7 @@ class Stack:
             # no Celery worker here: tasks run in-process even when REDIS_URL is set
             "CELERY_TASK_ALWAYS_EAGER": "1",
         }
-        return base_env(settings, extra)
+        return base_env(settings, {**self.backend_extra_env, **extra})
 
     def storefront_env(self, backend_url: str, **extra: str) -> dict[str, str]:
         settings = {
@@ -430,7 +446,7 @@ class Stack:
             "LOG_LEVEL": "WARNING",
             "STOREFRONT_SESSION_DIR": str(self.storefront_session_dir),
         }
-        return base_env(settings, extra)
+        return base_env(settings, {**self.storefront_extra_env, **extra})
 
     @staticmethod
     def gunicorn_command(port: int, directory: Path) -> list[str]:
@@ -496,7 +512,7 @@ class Stack:
         cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
         run_step(
             "load_demo",
-            [PYTHON, "manage.py", "load_demo", "--no-progress"],
+            [PYTHON, "manage.py", "load_demo", "--no-progress", *self.demo_options],
             env=env,
             cwd=BACKEND_DIR,
             log_path=setup_log,

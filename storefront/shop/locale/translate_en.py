@@ -217,6 +217,10 @@ EN = {
     "页面出错了，我们会尽快修好。请稍后再试。": "This page failed. We will fix it soon; please try again later.",
     "表单已过期": "The form has expired",
     "为了您的安全，请返回上一页刷新后重新提交。": "For your security, go back, reload the page and send the form again.",
+    "正在加载支付方式（银行卡、支付宝、微信支付）……": "Loading the payment methods (card, Alipay, WeChat Pay)…",
+    "支付组件暂时无法加载，可能是网络问题。您的订单已保留，尚未扣款，请检查网络后重试。": "The payment form cannot load right now, perhaps a network problem. Your order is kept and nothing was charged; please check your connection and try again.",
+    "重新加载本页": "Reload this page",
+    "查看订单状态": "See the order status",
 }
 
 
