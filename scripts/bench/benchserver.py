@@ -1,4 +1,5 @@
-"""Serving the backend for a benchmark: gunicorn on a free port of 127.0.0.1, and stopping it.
+"""Serving the backend or the storefront for a benchmark: gunicorn on a free port of
+127.0.0.1, and stopping it.
 
 Shared by the benchmarks in this folder (they run as scripts, so this folder is on sys.path).
 """
@@ -11,6 +12,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -24,9 +26,18 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_gunicorn(workers: int) -> tuple[subprocess.Popen[bytes], str]:
+def serve(
+    project: Path,
+    env: dict[str, str],
+    *,
+    ready: Callable[[str], object],
+    workers: int = 1,
+    threads: int = 1,
+    name: str = "gunicorn",
+) -> tuple[subprocess.Popen[bytes], str]:
+    """gunicorn serving the Django project in `project` (its config.wsgi) on a free port with
+    `env`; returns once `ready(url)` stops raising httpx errors (60 s at most)."""
     port = free_port()
-    env = dict(os.environ, PYTHONPATH=str(BACKEND), ALLOWED_HOSTS="127.0.0.1,localhost")
     command = [
         sys.executable,
         "-m",
@@ -36,24 +47,39 @@ def start_gunicorn(workers: int) -> tuple[subprocess.Popen[bytes], str]:
         f"127.0.0.1:{port}",
         "--workers",
         str(workers),
+        "--threads",
+        str(threads),
         "--log-level",
         "warning",
         "--chdir",
-        str(BACKEND),
+        str(project),
     ]
     process = subprocess.Popen(command, env=env, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise SystemExit(f"gunicorn exited with status {process.returncode}")
+            raise SystemExit(f"{name} exited with status {process.returncode}")
         try:
-            httpx.post(f"{url}/graphql/", json={"query": "{ __typename }"}, timeout=2)
+            ready(url)
             return process, url
         except httpx.HTTPError:
             time.sleep(0.2)
     stop(process)
-    raise SystemExit("gunicorn did not answer within 60 s")
+    raise SystemExit(f"{name} did not answer within 60 s")
+
+
+def start_gunicorn(workers: int) -> tuple[subprocess.Popen[bytes], str]:
+    """The backend, answering GraphQL."""
+    env = dict(os.environ, PYTHONPATH=str(BACKEND), ALLOWED_HOSTS="127.0.0.1,localhost")
+    return serve(
+        BACKEND,
+        env,
+        workers=workers,
+        ready=lambda url: httpx.post(
+            f"{url}/graphql/", json={"query": "{ __typename }"}, timeout=2
+        ),
+    )
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:

@@ -31,7 +31,7 @@ from pathlib import Path
 from urllib.parse import urljoin
 
 import httpx
-from benchserver import free_port, start_gunicorn, stop
+from benchserver import serve, start_gunicorn, stop
 
 ROOT = Path(__file__).resolve().parents[2]
 BACKEND = ROOT / "backend"
@@ -59,7 +59,6 @@ def prepare_backend_env() -> None:
 
 
 def start_storefront(backend_url: str, **extra: str) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
     env = {
         key: value
         for key, value in os.environ.items()
@@ -74,35 +73,13 @@ def start_storefront(backend_url: str, **extra: str) -> tuple[subprocess.Popen[b
         LOG_LEVEL="WARNING",
         **extra,
     )
-    command = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "config.wsgi",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        "1",
-        "--threads",
-        "4",
-        "--log-level",
-        "warning",
-        "--chdir",
-        str(STOREFRONT),
-    ]
-    process = subprocess.Popen(command, env=env, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"storefront gunicorn exited with status {process.returncode}")
-        try:
-            httpx.get(url + "/static/shop/shop.css", timeout=2)
-            return process, url
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    stop(process)
-    raise SystemExit("the storefront did not answer within 60 s")
+    return serve(
+        STOREFRONT,
+        env,
+        threads=4,
+        name="the storefront",
+        ready=lambda url: httpx.get(url + "/static/shop/shop.css", timeout=2),
+    )
 
 
 def timed(client: httpx.Client, url: str, n: int) -> list[float]:
