@@ -124,7 +124,10 @@ def exports(request: HttpRequest) -> HttpResponse:
 
 @signed_in_required
 def export_status(request: HttpRequest, export_id: str) -> HttpResponse:
-    data = _try(request, "export_job", {"id": export_id})
+    try:
+        data = _try(request, "export_job", {"id": export_id})
+    except BackendResponseError:
+        data = {"exportJob": None}  # an id that is not an export's
     if data is None:
         return _pending(request, "导出")
     job = data["exportJob"]
@@ -149,7 +152,10 @@ def export_status(request: HttpRequest, export_id: str) -> HttpResponse:
 def export_download(request: HttpRequest, export_id: str) -> HttpResponse:
     """The finished file, fetched from the backend with the session's token and streamed on
     (the browser never holds the API token)."""
-    data = _try(request, "export_job", {"id": export_id})
+    try:
+        data = _try(request, "export_job", {"id": export_id})
+    except BackendResponseError:
+        data = None  # an id that is not an export's
     job = (data or {}).get("exportJob")
     if not job or job["status"] != "DONE" or not job.get("downloadUrl"):
         return page(request, "console/not_found.html", {"what": "导出文件"}, status=404)
@@ -303,7 +309,7 @@ def statement(request: HttpRequest, statement_id: str) -> HttpResponse:
     except BackendResponseError as exc:
         if _missing_api(exc):
             return _pending(request, "结算单")
-        raise
+        node = None  # an id that is not a statement's (a forged or mangled URL)
     if node is None:
         return page(request, "console/not_found.html", {"what": "结算单"}, status=404)
     remaining = Decimal(node["netPayable"]["amount"]) - Decimal(node["paidAmount"]["amount"])
@@ -338,7 +344,8 @@ def sales(request: HttpRequest) -> HttpResponse:
         entry = by_category.setdefault(name, [Decimal(0), Decimal(0)])
         entry[0] += Decimal(row["netWeightKg"])
         entry[1] += Decimal(row["net"]["amount"])
-        table.setdefault(row["month"] or "", {})[name] = Decimal(row["netWeightKg"])
+        cells = table.setdefault(row["month"] or "", {})
+        cells[name] = cells.get(name, Decimal(0)) + Decimal(row["netWeightKg"])
     categories = sorted(by_category)
     by_weight = sorted(by_category.items(), key=lambda kv: -kv[1][0])
     by_value = sorted(by_category.items(), key=lambda kv: -kv[1][1])

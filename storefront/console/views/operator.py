@@ -10,10 +10,10 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from api.client import BackendResponseError
 from console import api
 from console.views.common import (
     all_pages,
-    edges,
     page,
     parse_decimal,
     parse_int,
@@ -202,7 +202,10 @@ def product_edit(request: HttpRequest, product_id: str) -> HttpResponse:
         else:
             messages.success(request, ok)
         return redirect("console:product_edit", product_id)
-    product = api.run(request, "product", {"id": product_id})["product"]
+    try:
+        product = api.run(request, "product", {"id": product_id})["product"]
+    except BackendResponseError:  # an id that is not a product's
+        product = None
     if product is None:
         return page(request, "console/not_found.html", {"what": "产品"}, status=404)
     return page(
@@ -257,11 +260,21 @@ def product_photo(request: HttpRequest, product_id: str) -> HttpResponse:
 
 
 def _my_warehouses(request: HttpRequest) -> list[dict[str, Any]]:
-    village = my_village(request)
-    variables: dict[str, Any] = {}
-    if village:
-        variables = {"kind": "VILLAGE", "village": village["id"]}
-    return api.run(request, "warehouses", variables)["warehouses"]
+    """The collection points of the user's village (a cooperative operator: of every village
+    its producers are in); every warehouse for staff."""
+    auth = api.signed_in(request) or {}
+    villages = [auth["village"]["id"]] if auth.get("village") else []
+    for producer in auth.get("producers") or []:
+        if producer["village"]["id"] not in villages:
+            villages.append(producer["village"]["id"])
+    if not villages:
+        return api.run(request, "warehouses", {})["warehouses"]
+    found: list[dict[str, Any]] = []
+    for village in villages:
+        found.extend(
+            api.run(request, "warehouses", {"kind": "VILLAGE", "village": village})["warehouses"]
+        )
+    return found
 
 
 def _my_variants(request: HttpRequest) -> list[dict[str, Any]]:
@@ -327,19 +340,29 @@ def stock_receive(request: HttpRequest) -> HttpResponse:
 def fulfil(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         order_id = request.POST.get("order") or ""
-        lines = []
+        lines: list[dict[str, Any]] = []
+        problems: list[str] = []
         for key, value in request.POST.items():
-            if key.startswith("qty_"):
+            if key.startswith("qty_") and value.strip():
                 quantity = parse_int(value)
-                if quantity:
+                if quantity is None or quantity < 0:
+                    problems.append(f"发货数量“{value.strip()}”不是非负整数。")
+                elif quantity:
                     lines.append({"line": key[4:], "quantity": quantity})
+        if not problems and not lines:
+            # no lines at all would ask the backend to fulfil everything still open
+            problems.append("请至少填写一行的发货数量。")
+        if problems:
+            for problem in problems:
+                messages.error(request, f"未发货：{problem}")
+            return redirect("console:fulfil")
         payload, errors = api.mutate(
             request,
             "order_fulfill",
             {
                 "order": order_id,
                 "warehouse": request.POST.get("warehouse") or "",
-                "lines": lines or None,
+                "lines": lines,
                 "trackingNumber": (request.POST.get("tracking_number") or "").strip() or None,
             },
         )
@@ -354,8 +377,9 @@ def fulfil(request: HttpRequest) -> HttpResponse:
         return redirect("console:fulfil")
     orders = []
     for status in ("UNFULFILLED", "PARTIALLY_FULFILLED"):
-        data = api.run(request, "orders", {"filter": {"status": status, "channel": "online"}})
-        orders.extend(edges(data["orders"]))
+        # every page: unpaid orders come first too and must not push paid ones off the list
+        variables = {"filter": {"status": status, "channel": "online"}}
+        orders.extend(all_pages(request, "orders", "orders", variables, limit_pages=10))
     for order in orders:
         for line in order["lines"]:
             line["remaining"] = (

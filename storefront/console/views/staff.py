@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_http_methods
 
+from api.client import BackendResponseError
 from console import api
 from console.views.common import (
     all_pages,
@@ -173,15 +174,20 @@ def transfers(request: HttpRequest) -> HttpResponse:
             messages.success(request, ok.format(code=payload["transfer"]["code"]))
         return redirect("console:transfers")
     source = request.GET.get("source") or ""
-    stocks = []
+    stocks: list[dict[str, Any]] = []
+    status = 200
     if source:
-        stocks = all_pages(
-            request,
-            "stocks",
-            "stocks",
-            {"filter": {"warehouses": [source], "onHandOnly": True}},
-            limit_pages=3,
-        )
+        try:
+            stocks = all_pages(
+                request,
+                "stocks",
+                "stocks",
+                {"filter": {"warehouses": [source], "onHandOnly": True}},
+                limit_pages=3,
+            )
+        except BackendResponseError as exc:  # a forged or mangled warehouse id
+            messages.error(request, f"无法列出库存：{str(exc).removeprefix('GraphQL errors: ')}")
+            source, status = "", 400
     in_transit = edges(api.run(request, "transfers", {"status": "IN_TRANSIT"})["transfers"])
     received = edges(api.run(request, "transfers", {"status": "RECEIVED"})["transfers"])[:10]
     return page(
@@ -194,6 +200,7 @@ def transfers(request: HttpRequest) -> HttpResponse:
             "in_transit": in_transit,
             "received": received,
         },
+        status=status,
     )
 
 
@@ -231,19 +238,25 @@ def stock_count(request: HttpRequest) -> HttpResponse:
             "console:stock_count", query={"warehouse": request.POST.get("warehouse", "")}
         )
     warehouse = request.GET.get("warehouse") or ""
-    stocks = []
+    stocks: list[dict[str, Any]] = []
+    status = 200
     if warehouse:
-        stocks = all_pages(
-            request,
-            "stocks",
-            "stocks",
-            {"filter": {"warehouses": [warehouse], "onHandOnly": True}},
-            limit_pages=5,
-        )
+        try:
+            stocks = all_pages(
+                request,
+                "stocks",
+                "stocks",
+                {"filter": {"warehouses": [warehouse], "onHandOnly": True}},
+                limit_pages=5,
+            )
+        except BackendResponseError as exc:  # a forged or mangled warehouse id
+            messages.error(request, f"无法列出库存：{str(exc).removeprefix('GraphQL errors: ')}")
+            warehouse, status = "", 400
     return page(
         request,
         "console/stock_count.html",
         {"warehouses": _warehouses(request), "warehouse": warehouse, "stocks": stocks},
+        status=status,
     )
 
 
