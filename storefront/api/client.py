@@ -64,19 +64,27 @@ class BackendClient:
     ) -> dict[str, Any]:
         """POST one GraphQL operation; return its `data` or raise a BackendError. `token`
         is the signed-in user's access token (sent as a bearer token, never to a browser)."""
-        headers = {"Accept": "application/json"}
-        if token:
-            headers["Authorization"] = f"Bearer {token}"
         try:
             response = self._client().post(
                 self.endpoint,
                 json={"query": query, "variables": variables or {}},
-                headers=headers,
+                headers=self.headers(token),
             )
         except httpx.TimeoutException as exc:
             raise BackendUnavailable(f"{self.endpoint} timed out") from exc
         except httpx.HTTPError as exc:
             raise BackendUnavailable(f"{self.endpoint} unreachable: {exc}") from exc
+        return self.data_of(response)
+
+    @staticmethod
+    def headers(token: str | None) -> dict[str, str]:
+        headers = {"Accept": "application/json"}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        return headers
+
+    def data_of(self, response: httpx.Response) -> dict[str, Any]:
+        """The `data` of a GraphQL answer, or the BackendError that says what went wrong."""
         if response.status_code >= 500:
             raise BackendUnavailable(f"{self.endpoint} answered HTTP {response.status_code}")
         try:

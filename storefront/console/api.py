@@ -54,9 +54,6 @@ class ConsoleClient(BackendClient):
         token: str | None,
     ) -> dict[str, Any]:
         operations = {"query": query, "variables": {**variables, file_variable: None}}
-        headers = {"Accept": "application/json"}
-        if token:
-            headers["Authorization"] = f"Bearer {token}"
         try:
             response = self._client().post(
                 self.endpoint,
@@ -65,25 +62,12 @@ class ConsoleClient(BackendClient):
                     "map": json.dumps({"0": [f"variables.{file_variable}"]}),
                 },
                 files={"0": (file_name, file, content_type)},
-                headers=headers,
+                headers=self.headers(token),
                 timeout=UPLOAD_TIMEOUT_SECONDS,
             )
         except httpx.HTTPError as exc:
             raise BackendUnavailable(f"{self.endpoint} upload failed: {exc}") from exc
-        if response.status_code >= 500:
-            raise BackendUnavailable(f"{self.endpoint} answered HTTP {response.status_code}")
-        try:
-            payload = response.json()
-        except ValueError as exc:
-            raise BackendResponseError(
-                f"{self.endpoint} answered HTTP {response.status_code} without JSON"
-            ) from exc
-        if payload.get("errors"):
-            messages = "; ".join(str(e.get("message", e)) for e in payload["errors"])
-            raise BackendResponseError(f"GraphQL errors: {messages}")
-        if not isinstance(payload.get("data"), dict):
-            raise BackendResponseError(f"{self.endpoint} answered HTTP {response.status_code}")
-        return payload["data"]
+        return self.data_of(response)
 
     def download(self, path: str, *, token: str | None) -> httpx.Response:
         """GET a backend URL path (e.g. /exports/<id>/download/) with the bearer token; the
