@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,9 @@ from typing import Any
 import httpx
 
 QUERIES_DIR = Path(__file__).resolve().parent / "queries"
+FRAGMENTS_DIR = QUERIES_DIR / "fragments"
+FRAGMENT_DEFINITION = re.compile(r"^fragment\s+(\w+)\s+on\b", re.M)
+FRAGMENT_SPREAD = re.compile(r"\.\.\.\s*(\w+)")
 
 
 class BackendError(Exception):
@@ -31,9 +35,24 @@ class BackendResponseError(BackendError):
 
 
 @cache
+def fragments() -> dict[str, str]:
+    """Shared fragments (queries/fragments/*.graphql) by fragment name."""
+    found = {}
+    for path in sorted(FRAGMENTS_DIR.glob("*.graphql")):
+        text = path.read_text(encoding="utf-8")
+        for name in FRAGMENT_DEFINITION.findall(text):
+            found[name] = text
+    return found
+
+
+@cache
 def load_query(name: str) -> str:
-    """The text of storefront/api/queries/<name>.graphql (read once per process)."""
-    return (QUERIES_DIR / f"{name}.graphql").read_text(encoding="utf-8")
+    """The text of storefront/api/queries/<name>.graphql (read once per process), followed
+    by the shared fragments it spreads but does not define."""
+    text = (QUERIES_DIR / f"{name}.graphql").read_text(encoding="utf-8")
+    wanted = set(FRAGMENT_SPREAD.findall(text)) - set(FRAGMENT_DEFINITION.findall(text))
+    shared = {fragments()[n] for n in wanted if n in fragments()}
+    return text + "".join("\n" + t for t in sorted(shared))
 
 
 class BackendClient:
